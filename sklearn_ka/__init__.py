@@ -1,0 +1,33 @@
+"""sklearn-ka: train shallow MLPs reproducibly and measure the Kolmogorov-Arnold geometry of their inner map.
+
+Data flows one way through the sub-packages: ``targets`` -> ``engine`` -> ``neural_network``
+-> ``jacobians`` -> ``exterior`` -> ``observables`` -> ``analysis`` -> ``sweeps``.
+"""
+
+from .engine import ACTIVATIONS, get_activation
+from .jacobians import inner_factors, inner_jacobian
+from .neural_network import (
+    CriticalBatchSize,
+    ShallowMLPRegressor,
+    estimate_critical_batch_size,
+    fit_many,
+)
+from .targets import TargetFunction, list_targets, make_ka_regression, make_target, register_target
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "CriticalBatchSize",
+    "ShallowMLPRegressor",
+    "TargetFunction",
+    "estimate_critical_batch_size",
+    "fit_many",
+    "get_activation",
+    "inner_factors",
+    "inner_jacobian",
+    "list_targets",
+    "make_ka_regression",
+    "make_target",
+    "register_target",
+]

@@ -43,6 +43,16 @@ class Activation:
     numpy_deriv: Callable[[np.ndarray], np.ndarray]
     torch_fn: Callable[[torch.Tensor], torch.Tensor]
     torch_deriv: Callable[[torch.Tensor], torch.Tensor]
+    torch_value_and_deriv: Callable | None = None
+
+    def value_and_deriv(self, z):
+        """Return ``(sigma(z), sigma'(z))`` for a tensor, sharing work where possible.
+
+        ``z`` may be overwritten: pass a temporary.
+        """
+        if self.torch_value_and_deriv is not None:
+            return self.torch_value_and_deriv(z)
+        return self.torch_fn(z), self.torch_deriv(z)
 
 
 # --- GeLU (exact) -----------------------------------------------------------
@@ -60,6 +70,15 @@ def _gelu_t(z):
 
 def _gelu_deriv_t(z):
     return 0.5 * (1.0 + torch.erf(z * _INV_SQRT2)) + z * _INV_SQRT2PI * torch.exp(-0.5 * z * z)
+
+
+def _gelu_value_and_deriv_t(z):
+    # Few passes over memory: this runs on every training step.  ``z`` is overwritten.
+    u = z * _INV_SQRT2
+    cdf = torch.erf(u).mul_(0.5).add_(0.5)
+    pdf = u.mul_(u).neg_().exp_()
+    deriv = torch.addcmul(cdf, z, pdf, value=_INV_SQRT2PI)
+    return z.mul_(cdf), deriv
 
 
 # --- ReLU (derivative 0 at 0, as torch's autograd) -------------------------
@@ -136,7 +155,9 @@ def _logistic_deriv_t(z):
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("gelu", _gelu_np, _gelu_deriv_np, _gelu_t, _gelu_deriv_t),
+        Activation(
+            "gelu", _gelu_np, _gelu_deriv_np, _gelu_t, _gelu_deriv_t, _gelu_value_and_deriv_t
+        ),
         Activation("relu", _relu_np, _relu_deriv_np, torch.relu, _relu_deriv_t),
         Activation("tanh", np.tanh, _tanh_deriv_np, torch.tanh, _tanh_deriv_t),
         Activation("silu", _silu_np, _silu_deriv_np, _silu_t, _silu_deriv_t),

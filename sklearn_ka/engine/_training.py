@@ -1,0 +1,338 @@
+"""One training loop over a leading model axis.
+
+K independent one-hidden-layer MLPs ``f_k(x) = sigma(x A_k + a_k) B_k + b_k`` are trained at
+once on stacked parameters.  Gradients are written out by hand (the model is one affine map,
+one elementwise activation and one linear read-out), and Adam is applied elementwise to a
+flat ``(K, P)`` parameter matrix, so every model's update is exactly its own: nothing is
+shared between models except the kernel launches.
+
+Per-model pieces:
+
+* shuffling stream: model ``k`` draws its epoch permutations from its own
+  ``numpy.random.default_rng(shuffle_seeds[k])``, so its batches do not depend on which other
+  models train beside it;
+* width: models of different widths are zero-padded to the widest; a ``hidden_mask`` zeroes the
+  gradients of padded units, whose parameters (initialised at zero) therefore stay exactly zero
+  (Adam's update of a zero gradient from zero moments is zero);
+* early stopping: each model keeps its best monitored loss, its best parameters and its own
+  patience counter; a model that stops leaves the batch (the stacked tensors are compacted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ._activations import get_activation
+
+__all__ = ["TrainingResult", "train_stacked", "pack_parameters", "unpack_parameters", "torch_threads"]
+
+_HISTORY_COLUMNS = ("train_loss", "monitored_loss", "train_r2", "monitored_r2")
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Temporarily set ``torch.set_num_threads(n_threads)`` (``None`` leaves it unchanged)."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def pack_parameters(A, a, B, b):
+    """Stack ``A (K, n, M)``, ``a (K, M)``, ``B (K, M)``, ``b (K,)`` into a flat ``(K, P)`` array.
+
+    The layout is ``[A.ravel() (n*M), a (M), B (M), b (1)]`` per model.
+    """
+    K = A.shape[0]
+    parts = [A.reshape(K, -1), a.reshape(K, -1), B.reshape(K, -1), b.reshape(K, 1)]
+    return torch.cat(parts, 1) if isinstance(A, torch.Tensor) else np.concatenate(parts, 1)
+
+
+def unpack_parameters(flat, n_features, width):
+    """Inverse of :func:`pack_parameters`: views ``A (K, n, M)``, ``a``, ``B``, ``b``."""
+    K = flat.shape[0]
+    nM = n_features * width
+    A = flat[:, :nM].reshape(K, n_features, width)
+    a = flat[:, nM : nM + width]
+    B = flat[:, nM + width : nM + 2 * width]
+    b = flat[:, nM + 2 * width]
+    return A, a, B, b
+
+
+@dataclass
+class TrainingResult:
+    """What training one model produced.
+
+    Attributes
+    ----------
+    params : ndarray of shape (P,)
+        Best parameters seen (flat layout of :func:`pack_parameters`, padded width).
+    n_epochs : int
+        Epochs run.
+    best_epoch : int
+        Epoch (1-based) whose parameters are kept; 0 means the initial ones.
+    history : dict of ndarray
+        Per-epoch ``epoch``, ``train_loss``, ``monitored_loss``, ``train_r2``, ``monitored_r2``.
+    snapshots : list of dict
+        One entry per ``snapshot_r2`` level crossed: ``level``, ``epoch``, ``train_r2`` and the
+        flat ``params`` at the end of the first epoch whose training R^2 reached the level.
+    stop_reason : str
+        ``"patience"``, ``"max_epochs"`` or ``"non_finite"``.
+    train_time : float
+        Wall time in seconds of the stacked run this model belonged to, until it stopped.
+    """
+
+    params: np.ndarray
+    n_epochs: int
+    best_epoch: int
+    history: dict
+    snapshots: list = field(default_factory=list)
+    stop_reason: str = "max_epochs"
+    train_time: float = 0.0
+
+
+def _r2(sse, sst):
+    """R^2 per model from sums of squares; a constant target gives 1 when fit exactly, else 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = 1.0 - sse / sst
+    return np.where(sst > 0, r2, np.where(sse == 0, 1.0, 0.0))
+
+
+def _forward(activation, A, a, B, b, X):
+    """Predictions (K, N) for X of shape (K or 1, N, n)."""
+    H = activation.torch_fn(torch.matmul(X, A).add_(a[:, None, :]))
+    return torch.matmul(H, B[:, :, None]).squeeze(-1).add_(b[:, None])
+
+
+def train_stacked(
+    A,
+    a,
+    B,
+    b,
+    X,
+    y,
+    X_val=None,
+    y_val=None,
+    *,
+    hidden_mask=None,
+    activation="gelu",
+    batch_size=250,
+    learning_rate=0.01,
+    betas=(0.9, 0.999),
+    epsilon=1e-8,
+    max_epochs=10_000,
+    patience=50,
+    tol=0.0,
+    shuffle_seeds=None,
+    snapshot_r2=None,
+    device="cpu",
+    dtype=torch.float32,
+    n_threads="auto",
+    verbose=0,
+):
+    """Train K stacked one-hidden-layer MLPs with Adam and per-model early stopping.
+
+    Parameters
+    ----------
+    A, a, B, b : ndarray
+        Initial parameters of shapes ``(K, n, M)``, ``(K, M)``, ``(K, M)``, ``(K,)``.
+    X, y : ndarray
+        Training data, ``(K, N, n)`` and ``(K, N)``, or ``(1, N, n)`` and ``(1, N)`` shared by
+        all models.
+    X_val, y_val : ndarray or None
+        Monitored held-out data with the same leading-axis convention. When ``None`` the
+        training loss is monitored.
+    hidden_mask : ndarray of shape (K, M) or None
+        1 for real hidden units, 0 for padding. Padded units must start at zero.
+    activation : str
+        Name in :data:`sklearn_ka.engine.ACTIVATIONS`.
+    batch_size : int
+        Mini-batch size (the last batch of an epoch may be smaller).
+    learning_rate, betas, epsilon : float
+        Adam's settings (PyTorch's update rule, no weight decay).
+    max_epochs, patience : int
+        Stop a model after ``max_epochs`` epochs, or after ``patience`` epochs without an
+        improvement of its monitored loss by more than ``tol``.
+    shuffle_seeds : sequence of int of length K
+        Seed of each model's shuffling stream.
+    snapshot_r2 : array-like or None
+        Training-R^2 levels at which to keep a copy of the parameters.
+    device : str or torch.device
+    dtype : torch.dtype
+    n_threads : int, "auto" or None
+        Torch intra-op threads while training on the CPU. ``"auto"`` uses one thread when a
+        step is small (kernel-launch bound, where a second thread only adds synchronisation)
+        and the global torch setting otherwise; ``None`` leaves the global setting.
+    verbose : int
+        Print progress every ``max(1, 1000 // verbose)`` epochs when positive.
+
+    Returns
+    -------
+    list of TrainingResult
+        One per model, in input order.
+    """
+    act = get_activation(activation)
+    K, n, M = A.shape
+    dev = torch.device(device)
+
+    def as_t(arr):
+        return torch.as_tensor(np.asarray(arr), dtype=dtype, device=dev)
+
+    flat = as_t(pack_parameters(np.asarray(A), np.asarray(a), np.asarray(B), np.asarray(b)))
+    P = flat.shape[1]
+    if hidden_mask is None:
+        hidden_mask = np.ones((K, M))
+    hm = np.asarray(hidden_mask, dtype=float)
+    grad_mask = as_t(pack_parameters(np.repeat(hm[:, None, :], n, 1), hm, hm, np.ones(K)))
+
+    Xt, yt = as_t(X), as_t(y)
+    shared = Xt.shape[0] == 1
+    N = Xt.shape[1]
+    has_val = X_val is not None
+    if has_val:
+        Xv, yv = as_t(X_val), as_t(y_val)
+        shared_val = Xv.shape[0] == 1
+    y_np = np.asarray(y, dtype=np.float64)
+    sst_train = ((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1)
+    sst_train = np.broadcast_to(sst_train, (K,)).copy()
+    if has_val:
+        yv_np = np.asarray(y_val, dtype=np.float64)
+        sst_val = np.broadcast_to(((yv_np - yv_np.mean(1, keepdims=True)) ** 2).sum(1), (K,)).copy()
+
+    if shuffle_seeds is None:
+        shuffle_seeds = range(K)
+    rngs = [np.random.default_rng(int(s)) for s in shuffle_seeds]
+    levels = None if snapshot_r2 is None else np.sort(np.asarray(snapshot_r2, dtype=float))
+    next_level = np.zeros(K, dtype=int)
+    snapshots = [[] for _ in range(K)]
+
+    beta1, beta2 = betas
+    m1 = torch.zeros_like(flat)
+    m2 = torch.zeros_like(flat)
+    best = flat.clone()
+    best_loss = np.full(K, np.inf)
+    best_epoch = np.zeros(K, dtype=int)
+    wait = np.zeros(K, dtype=int)
+    history = np.full((max_epochs, K, len(_HISTORY_COLUMNS)), np.nan)
+    active = np.arange(K)
+    results = [None] * K
+    batch_size = int(min(batch_size, N))
+    starts = range(0, N, batch_size)
+    step = 0
+    t0 = time.perf_counter()
+
+    def finish(rows, epoch, reason):
+        for r in rows:
+            k = active[r]
+            results[k] = TrainingResult(
+                params=best[r].detach().cpu().numpy().astype(np.float64),
+                n_epochs=epoch,
+                best_epoch=int(best_epoch[k]),
+                history={"epoch": np.arange(1, epoch + 1)}
+                | {c: history[:epoch, k, i].copy() for i, c in enumerate(_HISTORY_COLUMNS)},
+                snapshots=snapshots[k],
+                stop_reason=reason,
+                train_time=time.perf_counter() - t0,
+            )
+
+    if n_threads == "auto":
+        n_threads = 1 if K * min(batch_size, N) * M < 2**16 else None
+    with torch_threads(n_threads if dev.type == "cpu" else None), torch.no_grad():
+        for epoch in range(1, max_epochs + 1):
+            Ka = len(active)
+            perm = torch.as_tensor(
+                np.stack([rngs[k].permutation(N) for k in active]), device=dev
+            )
+            if shared:
+                Xp, yp = Xt[0][perm], yt[0][perm]
+            else:
+                rows = torch.as_tensor(active, device=dev)[:, None]
+                Xp, yp = Xt[rows, perm], yt[rows, perm]
+            Aw, aw, Bw, bw = unpack_parameters(flat, n, M)
+            for s in starts:
+                Xb = Xp[:, s : s + batch_size]
+                yb = yp[:, s : s + batch_size]
+                Z = torch.baddbmm(aw[:, None, :], Xb, Aw)
+                H, dH = act.value_and_deriv(Z)
+                pred = torch.baddbmm(bw[:, None, None], H, Bw[:, :, None]).squeeze(-1)
+                g = (pred - yb).mul_(2.0 / Xb.shape[1])
+                gB = torch.bmm(g[:, None, :], H).squeeze(1)
+                gZ = dH.mul_(Bw[:, None, :]).mul_(g[:, :, None])
+                gA = torch.bmm(Xb.transpose(1, 2), gZ)
+                grad = torch.cat([gA.reshape(Ka, -1), gZ.sum(1), gB, g.sum(1, keepdim=True)], 1)
+                grad.mul_(grad_mask)
+                step += 1
+                m1.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+                m2.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+                bc1 = 1.0 - beta1**step
+                bc2 = 1.0 - beta2**step
+                denom = (m2 / bc2).sqrt_().add_(epsilon)
+                flat.addcdiv_(m1, denom, value=-learning_rate / bc1)
+
+            # end of epoch: exact losses of the current parameters
+            sse = ((_forward(act, Aw, aw, Bw, bw, Xt if shared else Xt[active]) - (yt if shared else yt[active])) ** 2).sum(1)
+            sse = sse.cpu().numpy()
+            train_loss = sse / N
+            train_r2 = _r2(sse, sst_train[active])
+            if has_val:
+                Xvv = Xv if shared_val else Xv[active]
+                yvv = yv if shared_val else yv[active]
+                sse_v = ((_forward(act, Aw, aw, Bw, bw, Xvv) - yvv) ** 2).sum(1).cpu().numpy()
+                mon_loss = sse_v / Xvv.shape[1]
+                mon_r2 = _r2(sse_v, sst_val[active])
+            else:
+                mon_loss, mon_r2 = train_loss, train_r2
+            history[epoch - 1, active] = np.stack([train_loss, mon_loss, train_r2, mon_r2], 1)
+
+            improved = mon_loss < best_loss[active] - tol
+            if improved.any():
+                imp = torch.as_tensor(improved, device=dev)
+                best = torch.where(imp[:, None], flat, best)
+                best_loss[active[improved]] = mon_loss[improved]
+                best_epoch[active[improved]] = epoch
+            wait[active] = np.where(improved, 0, wait[active] + 1)
+
+            if levels is not None:
+                for r in np.flatnonzero(train_r2 >= levels[np.minimum(next_level[active], len(levels) - 1)]):
+                    k = active[r]
+                    if next_level[k] >= len(levels):
+                        continue
+                    params = flat[r].cpu().numpy().astype(np.float64)
+                    while next_level[k] < len(levels) and train_r2[r] >= levels[next_level[k]]:
+                        snapshots[k].append(
+                            {"level": float(levels[next_level[k]]), "epoch": epoch,
+                             "train_r2": float(train_r2[r]), "params": params}
+                        )
+                        next_level[k] += 1
+
+            if verbose and epoch % max(1, 1000 // int(verbose)) == 0:
+                print(f"epoch {epoch}: {Ka} models training, best monitored loss "
+                      f"{np.nanmin(best_loss[active]):.6g}", flush=True)
+
+            non_finite = ~np.isfinite(train_loss)
+            stop = (wait[active] >= patience) | non_finite
+            if epoch == max_epochs:
+                stop[:] = True
+            if stop.any():
+                rows = np.flatnonzero(stop)
+                for r in rows:
+                    reason = "non_finite" if non_finite[r] else (
+                        "patience" if wait[active[r]] >= patience else "max_epochs")
+                    finish([r], epoch, reason)
+                keep = np.flatnonzero(~stop)
+                if keep.size == 0:
+                    break
+                kt = torch.as_tensor(keep, device=dev)
+                flat, best, m1, m2, grad_mask = (t[kt] for t in (flat, best, m1, m2, grad_mask))
+                active = active[keep]
+    return results

@@ -1,0 +1,32 @@
+"""Exact exterior powers (minor matrices) of batches of Jacobians, with a memory budget.
+
+Pure numerical kernels (numpy/torch, float64). See SPEC section 5.
+"""
+
+from ._budget import (
+    DEFAULT_MAX_BYTES,
+    MinorBudgetError,
+    minor_nbytes,
+    minor_working_nbytes,
+    plan_example_chunks,
+)
+from ._minors import (
+    combination_indices,
+    face_indices,
+    factored_minor_matrices,
+    minor_matrices,
+    signed_minor_matrices,
+)
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MinorBudgetError",
+    "combination_indices",
+    "face_indices",
+    "factored_minor_matrices",
+    "minor_matrices",
+    "minor_nbytes",
+    "minor_working_nbytes",
+    "plan_example_chunks",
+    "signed_minor_matrices",
+]

@@ -1,0 +1,11 @@
+"""Jacobians of the inner (first-layer) map, float64, shape (n_samples, m, n).
+
+Supported models: fitted MLP-like estimators (``coefs_``, ``intercepts_``, ``activation``:
+``ShallowMLPRegressor``, scikit-learn's ``MLPRegressor``/``MLPClassifier``), a Pipeline ending in
+one, torch modules and callables (``torch.func``), and precomputed arrays.  This package depends
+only on :mod:`sklearn_ka.engine` (for the activations and their exact derivatives).
+"""
+
+from ._inner_map import inner_factors, inner_jacobian
+
+__all__ = ["inner_jacobian", "inner_factors"]

@@ -1,0 +1,232 @@
+"""Jacobians of the inner (first-layer) map: one entry point for every supported model.
+
+SPEC section 5: for the inner map ``h(x) = sigma(x A + a)`` of a one-hidden-layer network, the
+Jacobian ``J(x)`` is ``m x n`` (rows = hidden neurons, columns = inputs) with
+``J_ji(x) = sigma'(z_j) A_ij``, ``z = x A + a``.  Everything is float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_array
+
+from ._analytic import (
+    check_fitted_mlp,
+    first_layer,
+    first_layer_factors,
+    is_mlp_like,
+    is_unfitted_mlp_like,
+)
+from ._autodiff import torch_jacobian
+
+__all__ = ["inner_jacobian", "inner_factors"]
+
+_SUPPORTED = (
+    "a fitted estimator with coefs_, intercepts_ and activation (ShallowMLPRegressor, "
+    "scikit-learn's MLPRegressor / MLPClassifier); a scikit-learn Pipeline whose last step is "
+    "one of those; a torch.nn.Module or a callable mapping a torch tensor of shape (n,) to (m,); "
+    "a precomputed Jacobian array of shape (n_samples, m, n)"
+)
+
+
+def _is_torch_tensor(obj):
+    import torch
+
+    return isinstance(obj, torch.Tensor)
+
+
+def _is_torch_module(obj):
+    import torch
+
+    return isinstance(obj, torch.nn.Module)
+
+
+def _unsupported(model):
+    return TypeError(f"Unsupported model of type {type(model).__name__}. Supported: "
+                     f"{_SUPPORTED}.")
+
+
+def _check_X(X, model, n_features=None, *, what=None):
+    """Validate ``X`` as a finite 2-D float64 array, of width ``n_features`` when given."""
+    what = type(model).__name__ if what is None else what
+    if X is None:
+        raise ValueError(f"X is required to compute the Jacobian of {what}; "
+                         "only a precomputed Jacobian array can be passed without X.")
+    if _is_torch_tensor(X):
+        X = X.detach().cpu().numpy()
+    X = check_array(X, dtype=np.float64, input_name="X")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features, but {what} is expecting "
+                         f"{n_features} features as input.")
+    return X
+
+
+def _check_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ValueError(f"dtype must be a NumPy floating dtype (e.g. np.float64, np.float32); "
+                         f"got {dtype!r}.")
+    return dt
+
+
+def _unwrap_pipeline(model, X):
+    """Push ``X`` through all but the last step; return ``(last_step, X_transformed)``."""
+    if len(model) == 0:  # pragma: no cover - scikit-learn forbids empty pipelines
+        raise _unsupported(model)
+    last = model[-1]
+    if last is None or last == "passthrough":
+        raise TypeError("The last step of the Pipeline is 'passthrough'; it must be a supported "
+                        f"model: {_SUPPORTED}.")
+    if X is None:
+        raise ValueError("X is required to compute the Jacobian of a Pipeline.")
+    if len(model) > 1:
+        X = model[:-1].transform(X)
+    return last, X
+
+
+def _precomputed(J, X):
+    if _is_torch_tensor(J):
+        J = J.detach().cpu().numpy()
+    J = np.asarray(J)
+    if J.ndim != 3:
+        hint = " (for one example use J[None])" if J.ndim == 2 else ""
+        raise ValueError(f"A precomputed Jacobian must have shape (n_samples, m, n); got an "
+                         f"array of rank {J.ndim} with shape {J.shape}{hint}.")
+    if J.dtype.kind not in "fiu" or J.dtype == bool:
+        raise ValueError(f"A precomputed Jacobian must be a real numeric array; got dtype "
+                         f"{J.dtype}.")
+    J = np.asarray(J, dtype=np.float64)
+    if not np.all(np.isfinite(J)):
+        raise ValueError("The precomputed Jacobian contains NaN or infinity.")
+    if min(J.shape) == 0:
+        raise ValueError(f"The precomputed Jacobian is empty: shape {J.shape}.")
+    if X is not None:  # X is not used; only checked for consistency
+        X = _check_X(X, J, J.shape[2], what="the precomputed Jacobian")
+        if X.shape[0] != J.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but the precomputed Jacobian has "
+                             f"{J.shape[0]}.")
+    return J
+
+
+def inner_factors(model, X):
+    """Factors ``(D, W)`` of the inner Jacobian, ``J[b] = diag(D[b]) @ W``, when they exist.
+
+    For a one-hidden-layer inner map ``h(x) = sigma(x A + a)``, ``D = sigma'(X A + a)`` and
+    ``W = A^T``.  Downstream code uses the factorisation to compute minors fast: a ``k x k``
+    minor of ``J[b]`` with rows ``I`` and columns ``K`` is ``prod_{j in I} D[b, j] *
+    det(W[I, K])``, so the minors of ``W`` are computed once per model.
+
+    Parameters
+    ----------
+    model : object
+        Any model accepted by :func:`inner_jacobian`.
+    X : array-like of shape (n_samples, n_features)
+        Inputs (for a Pipeline: inputs of the Pipeline, pushed through its earlier steps).
+
+    Returns
+    -------
+    factors : tuple (D, W) or None
+        ``D`` of shape (n_samples, m) and ``W`` of shape (m, n), both float64, for an MLP-like
+        estimator or a Pipeline ending in one; ``None`` for models without that structure (torch
+        modules, callables, precomputed arrays).
+
+    Raises
+    ------
+    NotFittedError
+        If the MLP-like estimator is not fitted.
+    ValueError
+        Bad ``X`` (NaN/inf, wrong width, missing).
+    TypeError
+        Unsupported model.
+    """
+    if isinstance(model, Pipeline):
+        model, X = _unwrap_pipeline(model, X)
+        return inner_factors(model, X)
+    if is_mlp_like(model):
+        A = first_layer(model)[0]
+        X = _check_X(X, model, A.shape[0])
+        return first_layer_factors(model, X)
+    if is_unfitted_mlp_like(model):
+        check_fitted_mlp(model)
+    if isinstance(model, np.ndarray) or _is_torch_tensor(model):
+        return None
+    if _is_torch_module(model) or (callable(model) and not isinstance(model, type)
+                                   and not hasattr(model, "fit")):
+        return None
+    raise _unsupported(model)
+
+
+def inner_jacobian(model, X=None, *, dtype=np.float64):
+    """Jacobian of the inner (first-layer) map at every example.
+
+    Parameters
+    ----------
+    model : object
+        One of:
+
+        - a fitted estimator with ``coefs_`` (``coefs_[0]`` = ``A``, shape (n, m)),
+          ``intercepts_`` (``intercepts_[0]`` = ``a``, shape (m,)) and an ``activation`` name
+          from :data:`sklearn_ka.engine.ACTIVATIONS`: ``ShallowMLPRegressor``, scikit-learn's
+          ``MLPRegressor`` / ``MLPClassifier`` (first hidden layer). Analytic:
+          ``J_ji(x) = sigma'(z_j) A_ij``, ``z = x A + a``.
+        - a scikit-learn ``Pipeline`` whose last step is such an estimator. ``X`` is pushed
+          through ``pipe[:-1].transform`` and the Jacobian is taken **with respect to the last
+          step's own input** (the transformed features), not the Pipeline's raw input: it is
+          the geometry of the network's inner map, whatever preprocessing precedes it.
+        - a ``torch.nn.Module`` or a callable: the *whole* module/callable is the inner map
+          (e.g. ``nn.Sequential(first_linear, nn.GELU())``), called on one example, a float64
+          tensor of shape (n,), returning shape (m,). Differentiated with ``torch.func``
+          (forward mode when ``n <= m``, reverse mode otherwise) under ``vmap``, in float64, on a
+          deep copy in ``eval()`` mode (the user's module is not modified).
+        - a precomputed Jacobian, a NumPy array (or torch tensor) of shape (n_samples, m, n).
+          ``X`` is then optional and unused; if given it is only checked for consistency
+          (n_samples rows of width n).
+    X : array-like of shape (n_samples, n_features), default=None
+        Inputs; required except for a precomputed array. Must be finite.
+    dtype : NumPy floating dtype, default=np.float64
+        Dtype of the returned array. The computation is always float64 (size-3 minors of trained
+        models reach 1e-16); a narrower dtype is only a final cast.
+
+    Returns
+    -------
+    J : ndarray of shape (n_samples, m, n)
+        ``J[b, j, i] = d h_j / d x_i`` at example ``b``: rows are hidden neurons, columns inputs.
+
+    Raises
+    ------
+    NotFittedError
+        If an MLP-like estimator (or the Pipeline) is not fitted.
+    ValueError
+        ``X`` missing, with NaN/inf or of the wrong width; a precomputed array of the wrong rank
+        or with non-finite values; a callable whose output is not of shape (m,).
+    TypeError
+        An unsupported model (the message lists the supported kinds).
+
+    Examples
+    --------
+    >>> import numpy as np, warnings
+    >>> from sklearn.neural_network import MLPRegressor
+    >>> from sklearn_ka.jacobians import inner_jacobian
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (20, 3)); y = X.sum(1)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     mlp = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5).fit(X, y)
+    >>> inner_jacobian(mlp, X).shape
+    (20, 8, 3)
+    """
+    dt = _check_dtype(dtype)
+    if isinstance(model, np.ndarray) or _is_torch_tensor(model):
+        J = _precomputed(model, X)
+    else:
+        factors = inner_factors(model, X)  # MLP-like, Pipeline, or errors
+        if factors is not None:
+            D, W = factors
+            J = D[:, :, None] * W[None, :, :]
+        else:  # torch module or callable (arrays handled above)
+            X = _check_X(X, model)
+            J = torch_jacobian(model, X)
+    return J if J.dtype == dt else J.astype(dt)

@@ -1,0 +1,7 @@
+"""Estimators: the shallow MLP of the KA-geometry study, trained on the stacked engine."""
+
+from ._critical_batch import CriticalBatchSize, estimate_critical_batch_size
+from ._fit_many import fit_many
+from ._shallow_mlp import ShallowMLPRegressor
+
+__all__ = ["CriticalBatchSize", "ShallowMLPRegressor", "estimate_critical_batch_size", "fit_many"]

@@ -1,0 +1,224 @@
+"""Critical batch size (SPEC section 4): empirical E_min/S_min, and the gradient noise scale.
+
+References: McCandlish, Kaplan, Amodei et al. (2018), "An empirical model of large-batch
+training": B_crit = E_min / S_min, and the cheaper estimate B_simple = tr(Sigma) / |G|^2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from ..engine import get_activation
+from ..engine._training import train_stacked, unpack_parameters
+from ._validation import check_int, check_real
+
+__all__ = ["CriticalBatchSize", "estimate_critical_batch_size"]
+
+_METHODS = ("empirical", "noise_scale")
+
+
+@dataclass
+class CriticalBatchSize:
+    """Result of :func:`estimate_critical_batch_size`.
+
+    Attributes
+    ----------
+    batch_size : int
+        The estimate, rounded and clipped to ``[1, n_samples]``; what ``batch_size="critical"`` uses.
+    value : float
+        The unrounded estimate.
+    method : str
+        ``"empirical"`` or ``"noise_scale"``.
+    target_r2 : float
+        The training-R^2 criterion the pilots were measured against.
+    e_min : float
+        (empirical) Mean over pilots of the training examples processed with the small batch
+        until the criterion was first met.
+    s_min : float
+        (empirical) Mean over pilots of the full-batch optimiser steps until the criterion was met.
+    b_simple : float
+        (noise_scale) tr(Sigma)/|G|^2 with Sigma the per-example gradient covariance over the
+        whole training set (the population) and G the full-batch gradient.
+    b_simple_corrected : float
+        (noise_scale) the batch size at which the variance of a batch gradient drawn without
+        replacement equals |G|^2: ``N * b_simple / (N - 1 + b_simple)``.
+    details : dict
+        Per-pilot figures (steps, best R^2, whether the criterion was reached).
+    """
+
+    batch_size: int
+    value: float
+    method: str
+    target_r2: float
+    e_min: float = float("nan")
+    s_min: float = float("nan")
+    b_simple: float = float("nan")
+    b_simple_corrected: float = float("nan")
+    details: dict = field(default_factory=dict)
+
+
+def _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set):
+    rng = check_random_state(random_state)
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_pilots)
+    plans = []
+    for s in seeds:
+        pilot = clone(estimator).set_params(batch_size=None, random_state=int(s), snapshot_r2=None)
+        plans.append(pilot._prepare_fit(X, y, eval_set, data_key=("shared",)))
+    return plans
+
+
+def _run(plans, batch_size, max_epochs, snapshot_r2=None):
+    kw = dict(plans[0].engine_kwargs)
+    kw.update(max_epochs=max_epochs, verbose=0, snapshot_r2=snapshot_r2)
+    A = np.stack([p.params0[0] for p in plans])
+    a = np.stack([p.params0[1] for p in plans])
+    B = np.stack([p.params0[2] for p in plans])
+    b = np.array([float(p.params0[3]) for p in plans])
+    p0 = plans[0]
+    X_val = None if p0.X_val is None else p0.X_val[None]
+    y_val = None if p0.y_val is None else p0.y_val[None]
+    return train_stacked(A, a, B, b, p0.X[None], p0.y[None], X_val, y_val, batch_size=batch_size,
+                         shuffle_seeds=[p.shuffle_seed for p in plans], **kw)
+
+
+def _first_crossing(r2_curve, target):
+    hit = np.flatnonzero(r2_curve >= target)
+    return int(hit[0]) + 1 if hit.size else None  # epochs
+
+
+def _per_example_gradients(activation, params, n, width, X, y):
+    """Per-example gradients of the squared error, shape (N, P) (manual back-propagation)."""
+    A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(params[None], n, width))
+    act = get_activation(activation)
+    Z = X @ A + a
+    H, dH = act.numpy_fn(Z), act.numpy_deriv(Z)
+    g = 2.0 * (H @ B + b - y)  # d(residual^2)/d(prediction)
+    gZ = g[:, None] * B[None, :] * dH
+    gA = X[:, :, None] * gZ[:, None, :]
+    return np.concatenate([gA.reshape(len(X), -1), gZ, g[:, None] * H, g[:, None]], axis=1)
+
+
+def estimate_critical_batch_size(
+    estimator,
+    X,
+    y,
+    *,
+    method="empirical",
+    small_batch=64,
+    criterion=0.9,
+    target_r2=None,
+    n_pilots=4,
+    max_epochs=None,
+    eval_set=None,
+    random_state=None,
+):
+    """Estimate the critical batch size of ``estimator`` on ``(X, y)`` (SPEC section 4).
+
+    ``method="empirical"`` is ``B_c = E_min / S_min`` (McCandlish et al. 2018): ``n_pilots``
+    pilot models (stacked in one engine run) train with a small batch (``small_batch``, 64 in
+    the published runs), and the same pilots train with the full batch. ``E_min`` is the
+    number of training examples the small-batch pilots processed until their training R^2
+    first reached the criterion; ``S_min`` the number of full-batch steps until the same
+    criterion; both are averaged over pilots. Resolution: the training R^2 is measured at the
+    end of each epoch, so ``E_min`` is counted in whole epochs (``N`` examples each) and
+    ``S_min`` exactly (one step per full-batch epoch).
+
+    The criterion is a training R^2 of ``target_r2`` when given, else ``criterion`` times the
+    smallest best training R^2 reached by any pilot (so that every pilot reaches it, whatever
+    the function's difficulty; 0.9 by default).
+
+    ``method="noise_scale"`` is the gradient noise scale ``B_simple = tr(Sigma)/|G|^2`` from exact
+    per-example gradients on the whole training set, evaluated at the parameters of the
+    full-batch pilots when their training R^2 first reaches the criterion (the same point of
+    training as the empirical method), averaged over pilots. The training set is the whole
+    population, so ``G`` is the exact full gradient and ``Sigma`` the population covariance.
+    Batches are drawn without replacement, so the variance of a batch gradient is
+    ``tr(Sigma) (N - B) / (B (N - 1))``; it equals ``|G|^2`` at
+    ``B = N B_simple / (N - 1 + B_simple)``, the corrected estimate that is returned.
+
+    Parameters
+    ----------
+    estimator : ShallowMLPRegressor
+        Its settings (width, activation, optimiser, patience, precision, device) are used; its
+        ``batch_size`` is ignored.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    method : {"empirical", "noise_scale"}, default="empirical"
+    small_batch : int, default=64
+        Batch size of the small-batch pilots (empirical method).
+    criterion : float in (0, 1], default=0.9
+        Fraction of the pilots' smallest best training R^2 used as the criterion.
+    target_r2 : float or None, default=None
+        An absolute training-R^2 criterion instead.
+    n_pilots : int, default=4
+        Pilot models (different initialisations and shuffles), trained at once.
+    max_epochs : int or None, default=None
+        Epoch limit of the pilots (default: the estimator's ``max_epochs``).
+    eval_set : tuple or None
+        Monitored data for the pilots' early stopping (default: the training loss).
+    random_state : int, RandomState instance or None
+        Seeds of the pilots (default: the estimator's ``random_state``).
+
+    Returns
+    -------
+    CriticalBatchSize
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
+    small_batch = check_int("small_batch", small_batch, low=1)
+    criterion = check_real("criterion", criterion, low=0, high=1, low_open=True)
+    n_pilots = check_int("n_pilots", n_pilots, low=1)
+    if target_r2 is not None:
+        target_r2 = check_real("target_r2", target_r2, high=1)
+    if random_state is None:
+        random_state = estimator.random_state
+    plans = _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set)
+    p0 = plans[0]
+    N, n = p0.X.shape
+    if small_batch > N:
+        raise ValueError(f"small_batch={small_batch} exceeds the {N} training samples.")
+    max_epochs = p0.engine_kwargs["max_epochs"] if max_epochs is None else check_int("max_epochs", max_epochs, low=1)
+    width = p0.params0[0].shape[1]
+
+    grid = np.linspace(-1.0, 1.0, 401)  # snapshots of the full-batch pilots, for the noise scale
+    full = _run(plans, N, max_epochs, snapshot_r2=grid if method == "noise_scale" else None)
+    small = _run(plans, small_batch, max_epochs) if method == "empirical" else []
+    best = [float(np.nanmax(r.history["train_r2"])) for r in full + small]
+    target = target_r2 if target_r2 is not None else criterion * min(best)
+    details = {"pilot_best_train_r2": best, "n_samples": N}
+
+    if method == "empirical":
+        steps_per_epoch = -(-N // small_batch)
+        s_full = [_first_crossing(r.history["train_r2"], target) for r in full]
+        e_small = [_first_crossing(r.history["train_r2"], target) for r in small]
+        details.update(full_batch_steps=s_full, small_batch_epochs=e_small, small_batch=small_batch,
+                       small_batch_steps_per_epoch=steps_per_epoch)
+        if any(v is None for v in s_full + e_small):
+            raise RuntimeError(
+                f"Not every pilot reached the criterion train R^2 >= {target:.4g} within {max_epochs} epochs "
+                f"(best pilot R^2: {np.round(best, 4).tolist()}); lower target_r2/criterion or raise max_epochs."
+            )
+        e_min = float(np.mean(e_small)) * N
+        s_min = float(np.mean(s_full))
+        value = e_min / s_min
+        return CriticalBatchSize(int(np.clip(round(value), 1, N)), value, method, target, e_min=e_min,
+                                 s_min=s_min, details=details)
+
+    b_simple = []
+    X64, y64 = p0.X.astype(np.float64), p0.y.astype(np.float64)
+    for r in full:
+        snaps = [s for s in r.snapshots if s["level"] >= target]
+        params = snaps[0]["params"] if snaps else r.params
+        g = _per_example_gradients(p0.engine_kwargs["activation"], params, n, width, X64, y64)
+        G = g.mean(0)
+        tr_sigma = float(((g - G) ** 2).sum(1).mean())
+        b_simple.append(tr_sigma / float(G @ G))
+    bs = float(np.mean(b_simple))
+    corrected = N * bs / (N - 1 + bs)
+    details.update(b_simple_per_pilot=b_simple)
+    return CriticalBatchSize(int(np.clip(round(corrected), 1, N)), corrected, method, target, b_simple=bs,
+                             b_simple_corrected=corrected, details=details)

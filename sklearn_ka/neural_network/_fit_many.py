@@ -1,0 +1,128 @@
+"""fit_many: train a list of estimators at once on the stacked engine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from ..engine._training import train_stacked
+
+__all__ = ["fit_many"]
+
+
+def _per_estimator(data, n_estimators, name):
+    """True when ``data`` holds one array per estimator (a list/tuple of 2-D arrays or frames)."""
+    if isinstance(data, (list, tuple)) and len(data) > 0 and all(hasattr(d, "shape") for d in data):
+        if all(len(np.shape(d)) == 2 for d in data) or name != "X":
+            if len(data) != n_estimators:
+                raise ValueError(
+                    f"{name} holds {len(data)} per-estimator arrays but {n_estimators} estimators were given; "
+                    f"pass one array shared by all, or exactly one per estimator."
+                )
+            return True
+    return False
+
+
+def _pad(vectors, width):
+    out = np.zeros((len(vectors),) + vectors[0].shape[:-1] + (width,))
+    for i, v in enumerate(vectors):
+        out[i, ..., : v.shape[-1]] = v
+    return out
+
+
+def fit_many(estimators, X, y, eval_set=None, *, n_threads="auto"):
+    """Fit many :class:`ShallowMLPRegressor` at once; each ends as its own ``fit`` would.
+
+    Estimators whose settings allow it (same data shapes, batch size, activation, optimiser
+    settings, epochs, patience, precision and device; any widths) train together in one
+    stacked run of :func:`sklearn_ka.engine.train_stacked`: one loop over a leading model
+    axis, each model with its own initialisation, shuffling stream, Adam state, early stopping
+    and best weights. Widths are zero-padded; padded units stay exactly zero. Estimator ``i``
+    ends as ``estimators[i].fit(X, y, eval_set)`` alone would, up to float rounding.
+
+    Parameters
+    ----------
+    estimators : sequence of ShallowMLPRegressor
+        Fitted in place.
+    X : array-like of shape (n_samples, n_features), or a list of such, one per estimator
+    y : array-like of shape (n_samples,), or a list of such, one per estimator
+    eval_set : tuple (X_val, y_val), a list of such tuples (one per estimator), or None
+        Monitored held-out data. With per-estimator ``X``, pass per-estimator ``eval_set``.
+    n_threads : int, "auto" or None, default="auto"
+        Torch threads while training (see :func:`sklearn_ka.engine.train_stacked`).
+
+    Returns
+    -------
+    estimators : list
+        The same estimator objects, fitted.
+    """
+    estimators = list(estimators)
+    if not estimators:
+        raise ValueError("fit_many needs at least one estimator, got an empty sequence.")
+    for est in estimators:
+        if not hasattr(est, "_prepare_fit"):
+            raise TypeError(
+                f"fit_many trains ShallowMLPRegressor-like estimators; got {type(est).__name__}."
+            )
+    if len({id(e) for e in estimators}) != len(estimators):
+        raise ValueError("fit_many got the same estimator object twice; pass distinct (cloned) estimators.")
+    K = len(estimators)
+    per_x = _per_estimator(X, K, "X")
+    per_y = per_x and _per_estimator(y, K, "y")
+    if per_x != per_y:
+        raise ValueError("X and y must both be shared or both be per-estimator lists.")
+    per_eval = per_x and eval_set is not None
+    if per_eval and not (
+        isinstance(eval_set, (list, tuple)) and len(eval_set) == K
+        and all(isinstance(e, (tuple, list)) and len(e) == 2 for e in eval_set)
+    ):
+        raise ValueError(
+            "With per-estimator X, eval_set must be None or a list with one (X_val, y_val) pair per estimator."
+        )
+
+    plans = []
+    for i, est in enumerate(estimators):
+        plans.append(
+            est._prepare_fit(
+                X[i] if per_x else X,
+                y[i] if per_y else y,
+                eval_set[i] if per_eval else eval_set,
+                data_key=None if per_x or per_eval else ("shared",),
+            )
+        )
+
+    groups = defaultdict(list)
+    for plan in plans:
+        groups[plan.group_key].append(plan)
+    for group in groups.values():
+        results = _train_group(group, n_threads)
+        for plan, result in zip(group, results):
+            plan.estimator._finish_fit(plan, result)
+    return estimators
+
+
+def _train_group(plans, n_threads):
+    width = max(p.params0[0].shape[1] for p in plans)
+    A = _pad([p.params0[0] for p in plans], width)
+    a = _pad([p.params0[1] for p in plans], width)
+    B = _pad([p.params0[2] for p in plans], width)
+    b = np.array([float(p.params0[3]) for p in plans])
+    mask = _pad([np.ones(p.params0[0].shape[1]) for p in plans], width)
+
+    shared = all(p.data_key == ("shared",) for p in plans)
+    if shared:
+        X, y = plans[0].X[None], plans[0].y[None]
+        X_val = None if plans[0].X_val is None else plans[0].X_val[None]
+        y_val = None if plans[0].y_val is None else plans[0].y_val[None]
+    else:
+        X = np.stack([p.X for p in plans])
+        y = np.stack([p.y for p in plans])
+        X_val = None if plans[0].X_val is None else np.stack([p.X_val for p in plans])
+        y_val = None if plans[0].y_val is None else np.stack([p.y_val for p in plans])
+    kw = dict(plans[0].engine_kwargs)
+    kw["verbose"] = max(p.engine_kwargs["verbose"] for p in plans)
+    return train_stacked(
+        A, a, B, b, X, y, X_val, y_val, hidden_mask=mask, batch_size=plans[0].batch_size,
+        shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, **kw,
+    )

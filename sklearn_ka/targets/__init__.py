@@ -1,0 +1,42 @@
+"""Target functions of SPEC section 3 and the data-set generator ``make_ka_regression``.
+
+A :class:`TargetFunction` is a fixed function (fixed by its name, ``n_features``,
+``function_seed`` and parameters), separate from the sample it is evaluated on;
+:func:`make_ka_regression` draws ``x ~ U[-1, 1]^n`` from ``random_state`` and evaluates it.
+"""
+
+from ._base import (
+    CallableTarget,
+    TargetFunction,
+    check_sample_random_state,
+    list_targets,
+    make_target,
+    register_target,
+)
+from ._functions import (
+    GaussianTarget,
+    LambdaXorTarget,
+    LinearTarget,
+    RandomTarget,
+    SOXorTarget,
+    XorTarget,
+    haar_special_orthogonal,
+)
+from ._make import make_ka_regression
+
+__all__ = [
+    "TargetFunction",
+    "CallableTarget",
+    "XorTarget",
+    "LinearTarget",
+    "RandomTarget",
+    "LambdaXorTarget",
+    "SOXorTarget",
+    "GaussianTarget",
+    "make_target",
+    "make_ka_regression",
+    "register_target",
+    "list_targets",
+    "check_sample_random_state",
+    "haar_special_orthogonal",
+]
