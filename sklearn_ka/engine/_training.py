@@ -186,7 +186,7 @@ def train_stacked(
     dev = torch.device(device)
 
     def as_t(arr):
-        return torch.as_tensor(np.asarray(arr), dtype=dtype, device=dev)
+        return torch.tensor(np.asarray(arr), dtype=dtype, device=dev)  # a copy: inputs may be read-only
 
     flat = as_t(pack_parameters(np.asarray(A), np.asarray(a), np.asarray(B), np.asarray(b)))
     P = flat.shape[1]

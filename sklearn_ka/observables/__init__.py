@@ -1,0 +1,42 @@
+"""KA-geometry observables of minor matrices (SPEC section 6): pure functions on arrays.
+
+numpy in, numpy out; torch in, torch out (on the tensor's device). Float64 throughout.
+"""
+
+from ._columns import column_entropy, column_kl, column_log_probabilities
+from ._participation import participation_ratio, participation_ratio_max
+from ._rotation import RotationReference, haar_max_minor_constant, haar_rotations, rotation_ratio
+from ._tails import mean_excess, mean_excess_fit, quantile_ratio
+from ._zero_rows import (
+    consistent_zero_rows,
+    consistent_zero_rows_from_counts,
+    dependent_zero_rows,
+    induced_false_positive_rate,
+    row_means,
+    zero_row_counts,
+    zero_row_mask,
+    zero_row_threshold,
+)
+
+__all__ = [
+    "RotationReference",
+    "column_entropy",
+    "column_kl",
+    "column_log_probabilities",
+    "consistent_zero_rows",
+    "consistent_zero_rows_from_counts",
+    "dependent_zero_rows",
+    "haar_max_minor_constant",
+    "haar_rotations",
+    "induced_false_positive_rate",
+    "mean_excess",
+    "mean_excess_fit",
+    "participation_ratio",
+    "participation_ratio_max",
+    "quantile_ratio",
+    "rotation_ratio",
+    "row_means",
+    "zero_row_counts",
+    "zero_row_mask",
+    "zero_row_threshold",
+]

@@ -1,0 +1,141 @@
+"""Column probabilities, entropy and divergence of minor matrices (SPEC section 6.4).
+
+Each column ``i`` of ``J^(k)(x)`` becomes a probability vector over its ``C(m, k)``
+rows, by a softmax at unit temperature (default, ``method="softmax"``),
+``P_ji = exp(J_ji) / sum_l exp(J_li)`` computed with log-sum-exp, or by dividing by the
+column sum (``method="sum"``).  Entropy and KL divergence use logarithms in base
+``C(m, k)``, so the entropy lies in ``[0, 1]``.  When ``C(m, k) = 1`` (a single row) the
+base-1 logarithm is undefined; every column is then the point mass, and we define the
+entropy and the divergence as 0.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+
+from ..exterior._minors import as_float64_tensor, like_input
+
+__all__ = ["column_log_probabilities", "column_entropy", "column_kl"]
+
+_METHODS = ("softmax", "sum")
+
+
+def _check_method(method):
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+
+
+def _log_probs(t, method):
+    """(log P, P) for a float64 tensor (B, P, Q)."""
+    if method == "softmax":
+        logp = t - torch.logsumexp(t, dim=1, keepdim=True)
+        return logp, torch.exp(logp)
+    if bool((t < 0).any()):
+        raise ValueError("method='sum' needs non-negative minors (absolute values)")
+    s = t.sum(dim=1, keepdim=True)
+    zero = s == 0
+    if bool(zero.any()):
+        warnings.warn(
+            f"{int(zero.sum())} column(s) of the minor matrices sum to zero; their "
+            "column-sum probabilities are NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    p = t / s  # NaN where the column sum is zero
+    with torch.no_grad():
+        logp = torch.log(p)  # -inf where p == 0
+    return logp, p
+
+
+def column_log_probabilities(Jk, method="softmax"):
+    """Log column probabilities ``log P_ji(x)``, SPEC 6.4.
+
+    Parameters
+    ----------
+    Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+        Absolute minor matrices.
+    method : {"softmax", "sum"}
+        Softmax at unit temperature over the rows of each column (via log-sum-exp, safe
+        for large minors), or division by the column sum (``-inf`` for zero entries,
+        NaN with a RuntimeWarning for an all-zero column).
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples, C(m, k), C(n, k))
+        Natural logarithms; ``exp`` sums to 1 over axis 1.
+    """
+    _check_method(method)
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    return like_input(_log_probs(t, method)[0], was_numpy)
+
+
+def _xlogy_sum(p, logq):
+    # sum_j p_j log q_j over rows, with 0 * log 0 = 0
+    terms = torch.where(p > 0, p * logq, torch.zeros_like(p))
+    return terms.sum(dim=1)
+
+
+def column_entropy(Jk, method="softmax"):
+    """Per-example mean column entropy in base ``C(m, k)``, SPEC 6.4.
+
+    ``S_i(x) = -sum_j P_ji log P_ji / log C(m, k)``, averaged over the ``C(n, k)``
+    columns.  Lies in ``[0, 1]`` (1 = uniform). Defined as 0 when ``C(m, k) = 1``.
+
+    Parameters
+    ----------
+    Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+    method : {"softmax", "sum"}
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples,)
+    """
+    _check_method(method)
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    P = t.shape[1]
+    if P <= 1:
+        return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
+    logp, p = _log_probs(t, method)
+    h = -_xlogy_sum(p, logp) / math.log(P)  # (B, Q)
+    h = h.clamp(min=0.0, max=1.0) if not bool(torch.isnan(h).any()) else h
+    return like_input(h.mean(dim=1), was_numpy)
+
+
+def column_kl(Jk, Jk0, method="softmax"):
+    """Per-example mean column KL divergence ``KL(P || Q)`` in base ``C(m, k)``, SPEC 6.4.
+
+    ``KL_i(x) = sum_j P_ji log(P_ji / Q_ji) / log C(m, k)`` with ``P`` from ``Jk`` (the
+    trained model) and ``Q`` from ``Jk0`` (the initial model at the same x), averaged
+    over columns.  ``>= 0`` (tiny negative rounding is clipped to 0), exactly 0 when
+    ``Jk`` equals ``Jk0``.  With ``method="sum"`` it is ``inf`` where ``Q_ji = 0 <
+    P_ji``.  Defined as 0 when ``C(m, k) = 1``.
+
+    Parameters
+    ----------
+    Jk, Jk0 : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+    method : {"softmax", "sum"}
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples,)
+    """
+    _check_method(method)
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    t0, _ = as_float64_tensor(Jk0, "Jk0", 3, device=t.device)
+    if t.shape != t0.shape:
+        raise ValueError(
+            f"Jk and Jk0 must have the same shape (same examples, widths and k), got "
+            f"{tuple(t.shape)} and {tuple(t0.shape)}"
+        )
+    P = t.shape[1]
+    if P <= 1:
+        return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
+    logp, p = _log_probs(t, method)
+    logq, _ = _log_probs(t0, method)
+    diff = torch.where(p > 0, logp - logq, torch.zeros_like(p))
+    kl = (p * diff).sum(dim=1) / math.log(P)
+    kl = torch.where(torch.isnan(kl), kl, kl.clamp(min=0.0))
+    return like_input(kl.mean(dim=1), was_numpy)

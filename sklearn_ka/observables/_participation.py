@@ -1,0 +1,74 @@
+"""Participation ratio of minor matrices (SPEC section 6.2)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from ..exterior._minors import as_float64_tensor, like_input
+
+__all__ = ["participation_ratio", "participation_ratio_max"]
+
+
+def participation_ratio(Jk, convention="l1/l2"):
+    """Per-example participation ratio, SPEC 6.2.
+
+    ``PR^(k)(x) = ||J^(k)(x)||_1 / ||J^(k)(x)||_2`` with the norms of the flattened
+    matrix (the default ``convention="l1/l2"``, the SPEC's), so ``1 <= PR <= PR_max``;
+    smaller means more concentrated.  ``convention="l2/l1"`` returns the inverse
+    (reported by another toolkit), in ``[1 / PR_max, 1]``.  Average over examples for
+    the SPEC's ``PR(k)``; the normalised PR is trained / initial.
+
+    Parameters
+    ----------
+    Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+        Absolute minor matrices.
+    convention : {"l1/l2", "l2/l1"}
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples,)
+        All-zero examples give NaN (0/0) and a :class:`RuntimeWarning`; never an error.
+    """
+    if convention not in ("l1/l2", "l2/l1"):
+        raise ValueError(f"convention must be 'l1/l2' or 'l2/l1', got {convention!r}")
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    flat = t.reshape(t.shape[0], -1)
+    l1 = flat.abs().sum(dim=1)
+    l2 = torch.linalg.vector_norm(flat, dim=1)
+    zero = l2 == 0
+    if bool(zero.any()):
+        warnings.warn(
+            f"{int(zero.sum())} example(s) have all-zero minor matrices; their participation "
+            "ratio is NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    pr = l1 / l2 if convention == "l1/l2" else l2 / l1
+    pr = torch.where(zero, torch.full_like(pr, float("nan")), pr)
+    return like_input(pr, was_numpy)
+
+
+def participation_ratio_max(m, n, k):
+    """Largest possible participation ratio, ``sqrt(C(m, k) * C(n, k))`` (SPEC 6.2).
+
+    Parameters
+    ----------
+    m, n : int
+        Jacobian shape.
+    k : int
+        ``1 <= k <= min(m, n)``.
+
+    Returns
+    -------
+    float
+    """
+    for name, v in (("m", m), ("n", n), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
+    if k < 1 or k > min(m, n):
+        raise ValueError(f"k must satisfy 1 <= k <= min(m, n) = {min(m, n)}, got {k}")
+    return math.sqrt(math.comb(int(m), int(k)) * math.comb(int(n), int(k)))

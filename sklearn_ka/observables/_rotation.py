@@ -1,0 +1,444 @@
+r"""Random rotation ratio (SPEC section 6.3), by sampling or by the exact Haar expectation.
+
+Definition (SPEC 6.3).  ``M^(k)(x)`` is the largest entry of ``J^(k)(x)``; for rotations
+``R_1..R_N`` of SO(m) drawn once per analysis, ``m_p^(k)(x)`` is the largest size-k minor
+of ``R_p J(x)`` and ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))``.
+
+Two methods compute the denominator:
+
+``"sampled"`` (SPEC literal).  N Haar rotations of SO(m) (:func:`haar_rotations`), the
+same for all examples.  Per column subset ``K`` write ``J[:, K] = Z_K T_K`` (thin QR,
+``Z_K`` m x k orthonormal); then ``det (R J)[I, K] = det T_K * det (R Z_K)[I]`` exactly,
+so ``m_p = max_K |det T_K| * max_I |det (R_p Z_K)[I]|``.  The inner maximum over the
+``C(m, k)`` row subsets of the well-conditioned ``R_p Z_K`` is found exactly by pruning:
+the largest minor among the ``t`` rows of largest norm is a lower bound ``L``; a subset
+with ``j >= 1`` rows outside the top ``t`` has ``|det| <= a_t * V_{k-1}`` (``j = 1``,
+``V_{k-1}`` the largest (k-1)-volume among the top rows) or ``<= a_t^j prod_{i<k-j} a_i``
+(``j >= 2``) by Hadamard's inequality, ``a`` the sorted row norms.  Where the bound does
+not certify ``L``, ``t`` is doubled, then all subsets are enumerated.  The result is the
+exact maximum (not an approximation).
+
+``"haar"`` (exact expectation).  Write ``J = U P`` (thin QR, ``U`` m x r orthonormal,
+``r = min(m, n)``).  For Haar ``R``, ``R U`` is Haar-distributed on the Stiefel manifold
+whatever ``U`` is, so the rotated statistics depend on ``J`` only through ``P``, and by
+Cauchy-Binet ``C_k(R J) = C_k(R U) C_k(P)``.
+
+* ``k = r`` (``= n`` when ``m >= n``): ``C_r(R U)`` has a single column, so
+  ``max_{I,K} |det (R J)[I, K]| = max_I |det (R U)[I]| * max_K |det P[:, K]|`` and
+  ``E_R[...] = c(m, r) * max_K |det P[:, K]|`` with ``c(m, r) = E max_I |det V[I]|`` over
+  Haar-Stiefel ``V`` (m x r).  For ``k = n`` this is ``c(m, n) sqrt(det J^T J)``.
+  ``c`` is estimated once per ``(m, r)`` by Monte Carlo with a fixed internal seed to a
+  relative standard error <= 0.1 % (:func:`haar_max_minor_constant`, cached).
+* ``k < r``: no closed form; the expectation is estimated with one fixed set of N Stiefel
+  samples ``Q_p`` (m x r), the same for all examples:
+  ``m_p = max |C_k(Q_p) C_k(P)|``.  ``C_k(Q_p)`` is computed once; when it has at most 3
+  columns its rows are reduced to the vertices of the convex hull of ``{+-rows}``
+  (the maximum of ``|x . c|`` over the rows is attained at a hull vertex), which is exact.
+
+Both methods estimate the same quantity; ``"haar"`` is exact for ``k = r`` and cheaper.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from ..exterior import combination_indices
+from ..exterior._minors import as_float64_tensor, compound_chain, compound_chain_qp, like_input
+
+__all__ = ["haar_rotations", "haar_max_minor_constant", "RotationReference", "rotation_ratio"]
+
+_METHODS = ("haar", "sampled")
+_PRUNE_T0 = 12
+_CHUNK_BYTES = 64 << 20
+
+
+def _as_rng(random_state):
+    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
+        if random_state is not None and int(random_state) < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
+        return np.random.default_rng(None if random_state is None else int(random_state))
+    if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
+        return random_state
+    raise TypeError(
+        "random_state must be None, an int, a numpy Generator or a RandomState, got "
+        f"{type(random_state).__name__}"
+    )
+
+
+def _check_pos_int(v, name, minimum=1):
+    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
+    if int(v) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    return int(v)
+
+
+def _haar_orthonormal(shape_n, m, r, rng):
+    """(N, m, r) Haar-distributed orthonormal columns: QR of a Gaussian with sign fix."""
+    G = torch.from_numpy(np.asarray(rng.standard_normal((shape_n, m, r)), dtype=np.float64))
+    Q, R = torch.linalg.qr(G)
+    d = torch.sign(torch.diagonal(R, dim1=-2, dim2=-1))
+    d = torch.where(d == 0, torch.ones_like(d), d)
+    return Q * d[:, None, :]
+
+
+def haar_rotations(m, n_rotations, random_state=None):
+    """Haar-distributed rotations of SO(m) (SPEC 6.3).
+
+    QR of an ``m x m`` standard Gaussian matrix with the sign fix ``Q diag(sign diag R)``
+    (Haar on O(m)); where ``det Q = -1`` the first column is negated (Haar on SO(m)).
+
+    Parameters
+    ----------
+    m : int
+        Dimension (>= 1).
+    n_rotations : int
+        Number N of rotations (>= 1).
+    random_state : None, int, numpy Generator or RandomState
+
+    Returns
+    -------
+    ndarray, float64, shape (n_rotations, m, m)
+    """
+    m = _check_pos_int(m, "m")
+    n_rotations = _check_pos_int(n_rotations, "n_rotations")
+    rng = _as_rng(random_state)
+    Q = _haar_orthonormal(n_rotations, m, m, rng)
+    neg = torch.linalg.det(Q) < 0
+    Q[neg, :, 0] *= -1
+    return Q.numpy()
+
+
+# ----------------------------------------------------------------------------------
+# exact max |minor| with pruning
+# ----------------------------------------------------------------------------------
+def _max_abs_minor_full(W, k):
+    """max_I |det W[..., I, :]| by enumerating all subsets; W (L, m, k)."""
+    L, m, _ = W.shape
+    per = max(1, math.comb(m, k) * 4)
+    step = max(1, _CHUNK_BYTES // (8 * per))
+    out = torch.empty(L, dtype=W.dtype, device=W.device)
+    for s in range(0, L, step):
+        out[s : s + step] = compound_chain_qp(W[s : s + step], k)[-1].abs().amax(dim=(1, 2))
+    return out
+
+
+def _max_abs_minor(W, t0=_PRUNE_T0):
+    """Exact ``max_I |det W[..., I, :]|`` over k-subsets ``I`` of the m rows.
+
+    ``W`` has shape ``(..., m, k)`` (any strides); returns shape ``(...)``.  Pruned with
+    the Hadamard bounds described in the module docstring; exact.
+    """
+    lead = W.shape[:-2]
+    m, k = W.shape[-2:]
+    if k == 1:
+        return W.abs().amax(dim=(-2, -1))
+    t = t0
+    if m <= t + 1:
+        return _max_abs_minor_full(W.reshape(-1, m, k), k).reshape(lead)
+    a = torch.linalg.vector_norm(W, dim=-1)  # (..., m)
+    vals, idx = torch.topk(a, t + 1, dim=-1)
+    Wt = torch.gather(W, -2, idx[..., :t, None].expand(*lead, t, k)).reshape(-1, t, k)
+    chain = compound_chain_qp(Wt, k)
+    best = chain[-1].abs().amax(dim=(1, 2)).reshape(lead)
+    vol = torch.linalg.vector_norm(chain[-2], dim=1).amax(dim=1).reshape(lead)
+    at = vals[..., t]
+    bound = at * vol
+    for j in range(2, k + 1):
+        bound = torch.maximum(bound, at**j * vals[..., : k - j].prod(dim=-1))
+    bad = bound * (1 + 1e-10) > best
+    if bool(bad.any()):
+        sub = W[bad]  # (nbad, m, k)
+        best = best.clone()
+        if 2 * t + 1 < m:
+            best[bad] = _max_abs_minor(sub, 2 * t)
+        else:
+            best[bad] = _max_abs_minor_full(sub.contiguous(), k)
+    return best
+
+
+@lru_cache(maxsize=None)
+def _haar_constant(m, r, rel_se, seed):
+    if r == m:
+        return 1.0, 0.0, 0
+    rng = np.random.default_rng(seed)
+    vals = []
+    n = 0
+    batch = 8192
+    while True:
+        V = _haar_orthonormal(batch, m, r, rng)
+        vals.append(_max_abs_minor(V).numpy())
+        n += batch
+        x = np.concatenate(vals)
+        mean, se = x.mean(), x.std(ddof=1) / math.sqrt(x.size)
+        if (n >= 16384 and se <= rel_se * mean) or n >= 4_000_000:
+            return float(mean), float(se), n
+
+
+def haar_max_minor_constant(m, r, rel_se=1e-3):
+    """``c(m, r) = E max_I |det V[I, :]|`` over Haar-Stiefel ``V`` (m x r), ``I`` r-subsets.
+
+    Monte Carlo with a fixed internal seed (reproducible, independent of any
+    ``random_state``), adding batches of 8192 samples until the standard error is at
+    most ``rel_se`` times the mean (default 0.1 %); cached per ``(m, r, rel_se)``.
+    ``c(m, m) = 1`` exactly.
+
+    Returns
+    -------
+    c : float
+    se : float
+        Standard error of ``c``.
+    n_samples : int
+    """
+    m = _check_pos_int(m, "m")
+    r = _check_pos_int(r, "r")
+    if r > m:
+        raise ValueError(f"need r <= m, got m={m}, r={r}")
+    return _haar_constant(m, r, float(rel_se), 20_240_611 + 1000 * m + r)
+
+
+def _hull_rows(X):
+    """Indices of rows of X (P, d) that can attain max_I |x_I . c| for some c (exact)."""
+    P, d = X.shape
+    if d == 1:
+        return np.array([int(np.argmax(np.abs(X[:, 0])))])
+    if d > 3 or P <= d + 1:
+        return np.arange(P)
+    try:
+        from scipy.spatial import ConvexHull
+
+        hull = ConvexHull(np.vstack([X, -X]))
+        return np.unique(hull.vertices % P)
+    except Exception:  # degenerate point sets (e.g. flat): keep everything
+        return np.arange(P)
+
+
+@dataclass(frozen=True, eq=False)
+class RotationReference:
+    """Everything the rotation ratio needs that does not depend on the examples.
+
+    Build once per analysis with :meth:`build`; then :func:`rotation_ratio` is a pure
+    function of a chunk of Jacobians and this object, so results do not depend on how
+    examples are chunked.
+
+    Attributes
+    ----------
+    m, n : int
+        Jacobian shape.
+    ks : tuple of int
+        Minor sizes prepared.
+    method : {"haar", "sampled"}
+    n_rotations : int
+        N rotations (sampled) or Stiefel samples (haar, used for k < min(m, n)).
+    rotations : torch.Tensor or None
+        (N, m, m) rotations of SO(m) for ``"sampled"``.
+    stiefel : torch.Tensor or None
+        (N, m, r) Haar-Stiefel samples for ``"haar"`` (r = min(m, n)).
+    support : dict
+        ``k -> (N, V, C(r, k))`` rows of ``C_k(Q_p)`` kept after the exact convex-hull
+        reduction (``"haar"``, k < r).
+    constants : dict
+        ``k -> (c(m, r), standard error)`` for ``k = r`` (``"haar"``).
+    """
+
+    m: int
+    n: int
+    ks: tuple
+    method: str
+    n_rotations: int
+    rotations: torch.Tensor | None = None
+    stiefel: torch.Tensor | None = None
+    support: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
+
+    @property
+    def r(self):
+        return min(self.m, self.n)
+
+    @classmethod
+    def build(cls, m, n, ks=None, method="haar", n_rotations=400, random_state=None, device="cpu"):
+        """Draw the rotations / Stiefel samples and precompute what does not depend on x.
+
+        Parameters
+        ----------
+        m, n : int
+            Jacobian shape (hidden units, inputs).
+        ks : iterable of int, optional
+            Minor sizes, each in ``1..min(m, n)``; default all of them.
+        method : {"haar", "sampled"}, default "haar"
+        n_rotations : int, default 400
+            N (>= 1).
+        random_state : None, int, numpy Generator or RandomState
+        device : str or torch.device, default "cpu"
+
+        Returns
+        -------
+        RotationReference
+        """
+        m = _check_pos_int(m, "m")
+        n = _check_pos_int(n, "n")
+        r = min(m, n)
+        if ks is None:
+            ks = tuple(range(1, r + 1))
+        ks = tuple(sorted({int(_check_pos_int(k, "k")) for k in ks}))
+        if not ks or ks[-1] > r:
+            raise ValueError(f"minor sizes must lie in 1..min(m, n) = {r}, got {ks}")
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+        n_rotations = _check_pos_int(n_rotations, "n_rotations")
+        rng = _as_rng(random_state)
+        if method == "sampled":
+            R = torch.from_numpy(haar_rotations(m, n_rotations, rng)).to(device)
+            return cls(m, n, ks, method, n_rotations, rotations=R)
+        support, constants = {}, {}
+        Q = _haar_orthonormal(n_rotations, m, r, rng)
+        for k in ks:
+            if k == r:
+                c, se, _ = haar_max_minor_constant(m, r)
+                constants[k] = (c, se)
+                continue
+            Ck = compound_chain(Q, k)[-1]  # (N, C(m,k), C(r,k))
+            rows = [_hull_rows(Ck[p].numpy()) for p in range(n_rotations)]
+            V = max(len(x) for x in rows)
+            idx = np.stack([np.concatenate([x, np.full(V - len(x), x[0])]) for x in rows])
+            support[k] = torch.gather(
+                Ck, 1, torch.from_numpy(idx)[:, :, None].expand(-1, -1, Ck.shape[2])
+            ).to(device)
+        return cls(m, n, ks, method, n_rotations, stiefel=Q.to(device), support=support, constants=constants)
+
+    def to(self, device):
+        """A copy with all tensors on ``device``."""
+        mv = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return RotationReference(
+            self.m, self.n, self.ks, self.method, self.n_rotations, mv(self.rotations),
+            mv(self.stiefel), {k: v.to(device) for k, v in self.support.items()}, dict(self.constants),
+        )
+
+
+def _sampled_denominator(J, k, R):
+    B, m, n = J.shape
+    N = R.shape[0]
+    Rf = R.reshape(N * m, m)
+    per_example = N * m * max(n, k) * 8 * 3
+    step = max(1, _CHUNK_BYTES // per_example)
+    out = torch.empty(B, dtype=J.dtype, device=J.device)
+    cols = combination_indices(n, k)
+    for s in range(0, B, step):
+        Jc = J[s : s + step]
+        Bc = Jc.shape[0]
+        if k == 1:
+            M = (Rf @ Jc.permute(1, 0, 2).reshape(m, Bc * n)).reshape(N, m, Bc, n)
+            out[s : s + Bc] = M.abs().amax(dim=(1, 3)).mean(dim=0)
+            continue
+        best = None
+        for K in cols:
+            Z, T = torch.linalg.qr(Jc[:, :, list(K)])
+            dT = torch.diagonal(T, dim1=-2, dim2=-1).prod(dim=-1).abs()  # (Bc,)
+            W = (Rf @ Z.permute(1, 0, 2).reshape(m, Bc * k)).reshape(N, m, Bc, k).permute(0, 2, 1, 3)
+            val = _max_abs_minor(W) * dT[None, :]
+            best = val if best is None else torch.maximum(best, val)
+        out[s : s + Bc] = best.mean(dim=0)
+    return out
+
+
+def _haar_denominator(J, k, ref):
+    B, m, n = J.shape
+    r = ref.r
+    _, P = torch.linalg.qr(J)  # (B, r, n)
+    if k == r:
+        c = ref.constants[k][0]
+        Pk = compound_chain_qp(P, r)[-1]  # (B, C(n,r), 1)
+        return c * Pk.abs().amax(dim=(1, 2))
+    X = ref.support[k].to(J.device)  # (N, V, d)
+    N, V, d = X.shape
+    Qn = math.comb(n, k)
+    per_example = N * V * Qn * 8 * 2
+    step = max(1, _CHUNK_BYTES // per_example)
+    out = torch.empty(B, dtype=J.dtype, device=J.device)
+    Xf = X.reshape(N * V, d)
+    for s in range(0, B, step):
+        Pk = compound_chain(P[s : s + step], k)[-1]  # (Bc, d, Qn)
+        Bc = Pk.shape[0]
+        Y = (Xf @ Pk.permute(1, 0, 2).reshape(d, Bc * Qn)).reshape(N, V, Bc, Qn)
+        out[s : s + Bc] = Y.abs().amax(dim=(1, 3)).mean(dim=0)
+    return out
+
+
+def rotation_ratio(J, k, reference, *, Jk=None):
+    """Per-example random rotation ratio ``r^(k)(x)``, SPEC 6.3.
+
+    ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))`` with ``M^(k)`` the largest
+    size-k minor of ``J(x)`` and the denominator computed by ``reference.method`` (see
+    the module docstring for the derivation of both methods).  Scale-free
+    (``J -> cJ`` leaves it unchanged); about 1 for i.i.d. Gaussian Jacobians; above 1,
+    growing with k, for axis-aligned ones.  Average over examples for ``r_bar^(k)``;
+    the normalised ratio is trained / initial.
+
+    Parameters
+    ----------
+    J : array-like or torch.Tensor, shape (n_samples, m, n)
+        Jacobians, finite.
+    k : int
+        Minor size; must be one of ``reference.ks``.
+    reference : RotationReference
+        Built once per analysis (:meth:`RotationReference.build`).
+    Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k)), optional
+        Precomputed absolute minors of ``J`` (saves recomputing ``M^(k)``).
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples,)
+        NaN with a RuntimeWarning for examples whose size-k minors are all zero
+        (rank < k), never an error.
+    """
+    if not isinstance(reference, RotationReference):
+        raise TypeError(
+            f"reference must be a RotationReference (see RotationReference.build), got "
+            f"{type(reference).__name__}"
+        )
+    Jt, was_numpy = as_float64_tensor(J, "J", 3)
+    B, m, n = Jt.shape
+    if (m, n) != (reference.m, reference.n):
+        raise ValueError(
+            f"J has shape (m, n) = ({m}, {n}) but the reference was built for "
+            f"({reference.m}, {reference.n})"
+        )
+    if isinstance(k, bool) or not isinstance(k, (numbers.Integral, np.integer)):
+        raise TypeError(f"k must be an integer, got {type(k).__name__}")
+    k = int(k)
+    if k not in reference.ks:
+        raise ValueError(f"k={k} was not prepared in the reference (ks={reference.ks})")
+    if Jk is not None:
+        Jkt, _ = as_float64_tensor(Jk, "Jk", 3, device=Jt.device)
+        if Jkt.shape != (B, math.comb(m, k), math.comb(n, k)):
+            raise ValueError(
+                f"Jk must have shape {(B, math.comb(m, k), math.comb(n, k))}, got {tuple(Jkt.shape)}"
+            )
+        M = Jkt.abs().amax(dim=(1, 2))
+    else:
+        M = torch.empty(B, dtype=torch.float64, device=Jt.device)
+        per = max(1, 4 * 8 * math.comb(m, k) * math.comb(n, k))
+        step = max(1, (256 << 20) // per)
+        for s in range(0, B, step):
+            M[s : s + step] = compound_chain_qp(Jt[s : s + step], k)[-1].abs().amax(dim=(1, 2))
+    if reference.method == "sampled":
+        den = _sampled_denominator(Jt, k, reference.rotations.to(Jt.device))
+    else:
+        den = _haar_denominator(Jt, k, reference)
+    zero = den == 0
+    if bool(zero.any()):
+        warnings.warn(
+            f"{int(zero.sum())} example(s) have no non-zero size-{k} minor (rank < {k}); "
+            "their rotation ratio is NaN",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    ratio = torch.where(zero, torch.full_like(M, float("nan")), M / torch.where(zero, torch.ones_like(den), den))
+    return like_input(ratio, was_numpy)

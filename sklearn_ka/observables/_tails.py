@@ -1,0 +1,119 @@
+"""Tails of the pooled minors (SPEC section 6.5): mean excess function, quantile ratio.
+
+Quantiles use numpy's default ``'linear'`` interpolation (type 7).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ._zero_rows import _check_rank, _pooled_numpy
+
+__all__ = ["mean_excess", "mean_excess_fit", "quantile_ratio"]
+
+
+def _linear_quantiles(sorted_tail, n_total, start, ranks):
+    """Type-7 quantiles from the sorted top part ``x[start:]`` of ``n_total`` values."""
+    h = (n_total - 1) * ranks
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n_total - 1)
+    return sorted_tail[lo - start] + (h - lo) * (sorted_tail[hi - start] - sorted_tail[lo - start])
+
+
+def mean_excess(values, quantile_ranks=None):
+    """Mean excess function of pooled minors, SPEC 6.5.
+
+    ``MEF(u) = E[X - u | X > u]`` at thresholds ``u = Q(q)`` (type-7 quantiles of the
+    pooled values) for the given quantile ranks.  Constant MEF indicates an exponential
+    tail, increasing a power law.  Only the top ``1 - min(q)`` of the values is sorted.
+
+    Parameters
+    ----------
+    values : array-like, torch.Tensor, or a list/tuple of them
+        Minors of one size ``k`` (any shape; pooled over examples, rows, columns, and
+        over chunks when a sequence is given). Finite.
+    quantile_ranks : array-like of float in [0, 1), default ``np.arange(0.90, 1.0, 0.01)``
+
+    Returns
+    -------
+    thresholds : ndarray, shape (n_ranks,)
+        ``u = Q(q)``.
+    mef : ndarray, shape (n_ranks,)
+        ``MEF(u)``; NaN where no value exceeds ``u``.
+    """
+    if quantile_ranks is None:
+        quantile_ranks = np.arange(0.90, 1.0, 0.01)
+    ranks = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
+    if ranks.size == 0 or not np.all((ranks >= 0) & (ranks < 1)):
+        raise ValueError("quantile_ranks must be a non-empty set of numbers in [0, 1)")
+    x = _pooled_numpy(values, "values")
+    n = x.size
+    start = int(math.floor((n - 1) * ranks.min()))
+    part = np.partition(x, start) if start > 0 else x.copy()
+    tail = np.sort(part[start:])
+    u = _linear_quantiles(tail, n, start, ranks)
+    # sums of the values above each u, from a reversed cumulative sum of the tail
+    csum = np.concatenate([np.cumsum(tail[::-1])[::-1], [0.0]])
+    pos = np.searchsorted(tail, u, side="right")
+    cnt = tail.size - pos
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mef = np.where(cnt > 0, csum[pos] / np.maximum(cnt, 1) - u, np.nan)
+    return u, mef
+
+
+def mean_excess_fit(quantile_ranks, mef):
+    """Least-squares line ``MEF ~ slope * q + intercept`` (SPEC 6.5 plots MEF against q).
+
+    NaN entries are ignored.
+
+    Parameters
+    ----------
+    quantile_ranks, mef : array-like, shape (n_ranks,)
+
+    Returns
+    -------
+    slope, intercept : float
+        NaN when fewer than two finite points remain.
+    """
+    q = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
+    y = np.asarray(mef, dtype=np.float64).reshape(-1)
+    if q.shape != y.shape:
+        raise ValueError(f"quantile_ranks and mef must have the same length, got {q.size} and {y.size}")
+    ok = np.isfinite(q) & np.isfinite(y)
+    if ok.sum() < 2:
+        return float("nan"), float("nan")
+    slope, intercept = np.polyfit(q[ok], y[ok], 1)
+    return float(slope), float(intercept)
+
+
+def quantile_ratio(values, high=0.99, low=0.01):
+    """Ratio of the ``high`` to the ``low`` quantile of pooled minors, SPEC 6.5.
+
+    Parameters
+    ----------
+    values : array-like, torch.Tensor, or a list/tuple of them
+    high, low : float in [0, 1], ``low < high``
+
+    Returns
+    -------
+    float
+        ``Q(high) / Q(low)`` (type-7 quantiles). ``inf`` when ``Q(low) = 0 < Q(high)``
+        and NaN when both are 0, each with a RuntimeWarning.
+    """
+    high, low = _check_rank(high, "high"), _check_rank(low, "low")
+    if not low < high:
+        raise ValueError(f"need low < high, got low={low}, high={high}")
+    x = _pooled_numpy(values, "values")
+    qh, ql = np.quantile(x, [high, low])
+    if ql == 0:
+        warnings.warn(
+            f"the {low} quantile of the minors is 0; the quantile ratio is "
+            f"{'NaN' if qh == 0 else 'inf'}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return float("nan") if qh == 0 else float("inf")
+    return float(qh / ql)

@@ -1,0 +1,286 @@
+"""Zero rows of minor matrices (SPEC section 6.1).
+
+All functions are pure; per-example results do not depend on how examples are chunked,
+and :func:`zero_row_counts` lets a caller accumulate consistent-row counts over chunks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import special
+
+from ..exterior import face_indices
+from ..exterior._minors import as_float64_tensor, like_input
+
+__all__ = [
+    "row_means",
+    "induced_false_positive_rate",
+    "zero_row_threshold",
+    "zero_row_mask",
+    "zero_row_counts",
+    "consistent_zero_rows",
+    "consistent_zero_rows_from_counts",
+    "dependent_zero_rows",
+]
+
+
+def row_means(Jk):
+    """Row means of minor matrices, SPEC 6.1: ``rho_j^(k)(x) = mean_i J^(k)_ji(x)``.
+
+    Parameters
+    ----------
+    Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+        Absolute minor matrices (e.g. from :func:`sklearn_ka.exterior.minor_matrices`).
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples, C(m, k))
+        Mean over the ``C(n, k)`` columns (numpy in, numpy out; torch in, torch out).
+    """
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    return like_input(t.mean(dim=2), was_numpy)
+
+
+def induced_false_positive_rate(q1, m, k):
+    """Induced false-positive rate for size-``k`` rows, SPEC 6.1.
+
+    ``q(k) = 1 - C(m (1 - q1), k) / C(m, k)`` with the binomial coefficient extended to
+    real arguments through the Gamma function, ``C(x, k) = Gamma(x+1) / (Gamma(k+1)
+    Gamma(x-k+1))`` (:func:`scipy.special.binom`).  ``q(1) = q1`` and ``q(k) ~ k q1``.
+
+    Parameters
+    ----------
+    q1 : float
+        False-positive rate of size-1 rows, ``0 <= q1 < 1``.
+    m : int
+        Number of hidden units (rows of the Jacobian), ``m >= k``.
+    k : int
+        Minor size, ``k >= 1``.
+
+    Returns
+    -------
+    float
+        ``q(k)``, clipped to ``[0, 1]`` (the Gamma extension can leave that interval
+        only when ``m (1 - q1) < k - 1``, i.e. for absurdly large ``q1``).
+    """
+    if isinstance(q1, bool) or not isinstance(q1, (int, float, np.floating, np.integer)):
+        raise TypeError(f"q1 must be a real number, got {type(q1).__name__}")
+    q1 = float(q1)
+    if not (0.0 <= q1 < 1.0):
+        raise ValueError(f"q1 must satisfy 0 <= q1 < 1, got {q1}")
+    for name, v in (("m", m), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
+    m, k = int(m), int(k)
+    if k < 1 or m < k:
+        raise ValueError(f"need 1 <= k <= m, got m={m}, k={k}")
+    q = 1.0 - float(special.binom(m * (1.0 - q1), k)) / math.comb(m, k)
+    return float(min(1.0, max(0.0, q)))
+
+
+def _pooled_numpy(values, name):
+    if isinstance(values, (list, tuple)):
+        if len(values) == 0:
+            raise ValueError(f"{name} is an empty sequence")
+        parts = [_pooled_numpy(v, name) for v in values]
+        return np.concatenate(parts)
+    if isinstance(values, torch.Tensor):
+        if values.is_complex():
+            raise TypeError(f"{name} must be real")
+        arr = values.detach().to(torch.float64).cpu().numpy()
+    else:
+        arr = np.asarray(values)
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64, copy=False)
+    arr = arr.reshape(-1)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; only finite values are accepted")
+    return arr
+
+
+def _check_rank(q, name="q"):
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number in [0, 1], got {type(q).__name__}")
+    q = float(q)
+    if not (0.0 <= q <= 1.0):
+        raise ValueError(f"{name} must lie in [0, 1], got {q}")
+    return q
+
+
+def zero_row_threshold(initial_row_means, q):
+    """Zero-row threshold ``Q^(k)``: the ``q``-quantile of the initial model's row means.
+
+    SPEC 6.1: pooled over all examples and all rows.  The quantile uses numpy's default
+    ``'linear'`` interpolation (type 7): with the ``N`` pooled values sorted,
+    ``h = (N - 1) q`` and ``Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``.
+    Computed with :func:`numpy.quantile` on the CPU (no size limit, unlike
+    ``torch.quantile``).
+
+    Parameters
+    ----------
+    initial_row_means : array-like, torch.Tensor, or a list/tuple of them
+        Row means of the initial model (any shape, e.g. ``(n_samples, C(m, k))``); a
+        sequence of chunks is pooled.
+    q : float
+        Quantile rank in ``[0, 1]``, e.g. ``induced_false_positive_rate(q1, m, k)``.
+
+    Returns
+    -------
+    float
+    """
+    q = _check_rank(q)
+    arr = _pooled_numpy(initial_row_means, "initial_row_means")
+    return float(np.quantile(arr, q))
+
+
+def zero_row_mask(row_means, threshold):
+    """Zero rows at each example, SPEC 6.1: ``rho_j^(k)(x) < Q^(k)``.
+
+    Parameters
+    ----------
+    row_means : array-like or torch.Tensor, shape (n_samples, C(m, k))
+    threshold : float
+
+    Returns
+    -------
+    ndarray or torch.Tensor of bool, shape (n_samples, C(m, k))
+        The zero-row percentage is ``100 * mask.mean()``.
+    """
+    t, was_numpy = as_float64_tensor(row_means, "row_means", 2)
+    if isinstance(threshold, torch.Tensor):
+        threshold = float(threshold)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
+        raise TypeError(f"threshold must be a real number, got {type(threshold).__name__}")
+    if not math.isfinite(float(threshold)):
+        raise ValueError(f"threshold must be finite, got {threshold}")
+    return like_input(t < float(threshold), was_numpy)
+
+
+def _as_mask(mask, name, ndim):
+    was_numpy = not isinstance(mask, torch.Tensor)
+    t = torch.from_numpy(np.asarray(mask)) if was_numpy else mask
+    if t.dtype != torch.bool:
+        raise TypeError(f"{name} must be a boolean mask, got dtype {t.dtype}")
+    if t.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {tuple(t.shape)}")
+    return t, was_numpy
+
+
+def zero_row_counts(mask):
+    """Number of examples at which each row is zero (composable over example chunks).
+
+    Parameters
+    ----------
+    mask : bool array or tensor, shape (n_samples, P)
+
+    Returns
+    -------
+    ndarray or torch.Tensor of int64, shape (P,)
+        Sum these over chunks, then call :func:`consistent_zero_rows_from_counts`.
+    """
+    t, was_numpy = _as_mask(mask, "mask", 2)
+    return like_input(t.sum(dim=0, dtype=torch.int64), was_numpy)
+
+
+def consistent_zero_rows_from_counts(counts, n_samples, fraction=0.99):
+    """Consistently zero rows from per-row counts: ``counts >= fraction * n_samples``.
+
+    Parameters
+    ----------
+    counts : int array or tensor, shape (P,)
+        From :func:`zero_row_counts` (summed over chunks).
+    n_samples : int
+        Total number of examples the counts cover (>= 1).
+    fraction : float, default 0.99
+        In ``(0, 1]``.
+
+    Returns
+    -------
+    bool array or tensor, shape (P,)
+    """
+    fraction = _check_rank(fraction, "fraction")
+    if fraction <= 0:
+        raise ValueError("fraction must be > 0")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    was_numpy = not isinstance(counts, torch.Tensor)
+    c = torch.from_numpy(np.asarray(counts)) if was_numpy else counts
+    if c.ndim != 1:
+        raise ValueError(f"counts must be 1-dimensional, got shape {tuple(c.shape)}")
+    if c.is_floating_point() or c.dtype == torch.bool:
+        raise TypeError(f"counts must be integers, got {c.dtype}")
+    if bool((c < 0).any()) or bool((c > n_samples).any()):
+        raise ValueError("counts must lie in [0, n_samples]")
+    # small tolerance so that e.g. fraction=0.29, n=100 needs 29 (not 29.000000000000004)
+    need = fraction * n_samples - 1e-9 * n_samples
+    return like_input(c.to(torch.float64) >= need, was_numpy)
+
+
+def consistent_zero_rows(mask, fraction=0.99):
+    """Consistently zero rows, SPEC 6.1: zero at ``>= fraction`` of the examples.
+
+    Parameters
+    ----------
+    mask : bool array or tensor, shape (n_samples, P)
+        From :func:`zero_row_mask`.
+    fraction : float, default 0.99
+
+    Returns
+    -------
+    bool array or tensor, shape (P,)
+        Dead neurons (k = 1) or subsets of them; report their share separately.
+    """
+    t, was_numpy = _as_mask(mask, "mask", 2)
+    if t.shape[0] < 1:
+        raise ValueError("mask has no examples")
+    out = consistent_zero_rows_from_counts(t.sum(dim=0, dtype=torch.int64), t.shape[0], fraction)
+    return like_input(out, was_numpy)
+
+
+def dependent_zero_rows(mask_k, mask_km1, m, k):
+    """Dependent zero rows, SPEC 6.1.
+
+    A zero row ``I`` (``|I| = k >= 2``) of ``J^(k)(x)`` is dependent when none of its
+    ``k`` faces ``I \\ {i}`` is a zero row of ``J^(k-1)(x)`` (for k = 2: neither ``i``
+    nor ``j`` is a zero row of ``J^(1)(x)``).  Faces come from
+    :func:`sklearn_ka.exterior.face_indices`.
+
+    Parameters
+    ----------
+    mask_k : bool array or tensor, shape (n_samples, C(m, k))
+    mask_km1 : bool array or tensor, shape (n_samples, C(m, k-1))
+    m : int
+    k : int
+        ``2 <= k <= m``.
+
+    Returns
+    -------
+    bool array or tensor, shape (n_samples, C(m, k))
+        Report ``mask.mean()`` (fraction of all (x, row) pairs of that k).
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be an integer, got {type(k).__name__}")
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)):
+        raise TypeError(f"m must be an integer, got {type(m).__name__}")
+    if k < 2 or k > m:
+        raise ValueError(f"dependent zero rows need 2 <= k <= m, got k={k}, m={m}")
+    a, was_numpy = _as_mask(mask_k, "mask_k", 2)
+    b, _ = _as_mask(mask_km1, "mask_km1", 2)
+    if a.shape[1] != math.comb(m, k) or b.shape[1] != math.comb(m, k - 1):
+        raise ValueError(
+            f"mask shapes {tuple(a.shape)} and {tuple(b.shape)} do not match C({m},{k})="
+            f"{math.comb(m, k)} and C({m},{k - 1})={math.comb(m, k - 1)} rows"
+        )
+    if a.shape[0] != b.shape[0]:
+        raise ValueError("mask_k and mask_km1 must have the same number of examples")
+    faces = torch.as_tensor(np.array(face_indices(m, k)), device=b.device)
+    any_face = torch.zeros_like(a)
+    for t in range(k):
+        any_face |= b[:, faces[:, t]]
+    return like_input(a & ~any_face.to(a.device), was_numpy)
