@@ -43,16 +43,13 @@ class Activation:
     numpy_deriv: Callable[[np.ndarray], np.ndarray]
     torch_fn: Callable[[torch.Tensor], torch.Tensor]
     torch_deriv: Callable[[torch.Tensor], torch.Tensor]
-    torch_value_and_deriv: Callable | None = None
+    torch_backward: Callable | None = None
 
-    def value_and_deriv(self, z):
-        """Return ``(sigma(z), sigma'(z))`` for a tensor, sharing work where possible.
-
-        ``z`` may be overwritten: pass a temporary.
-        """
-        if self.torch_value_and_deriv is not None:
-            return self.torch_value_and_deriv(z)
-        return self.torch_fn(z), self.torch_deriv(z)
+    def backward(self, grad, z):
+        """Return ``grad * sigma'(z)`` (back-propagation through sigma); ``grad`` may be overwritten."""
+        if self.torch_backward is not None:
+            return self.torch_backward(grad, z)
+        return grad.mul_(self.torch_deriv(z))
 
 
 # --- GeLU (exact) -----------------------------------------------------------
@@ -64,21 +61,17 @@ def _gelu_deriv_np(z):
     return special.ndtr(z) + z * _INV_SQRT2PI * np.exp(-0.5 * z * z)
 
 
-def _gelu_t(z):
-    return z * (0.5 * (1.0 + torch.erf(z * _INV_SQRT2)))
-
-
 def _gelu_deriv_t(z):
     return 0.5 * (1.0 + torch.erf(z * _INV_SQRT2)) + z * _INV_SQRT2PI * torch.exp(-0.5 * z * z)
 
 
-def _gelu_value_and_deriv_t(z):
-    # Few passes over memory: this runs on every training step.  ``z`` is overwritten.
-    u = z * _INV_SQRT2
-    cdf = torch.erf(u).mul_(0.5).add_(0.5)
-    pdf = u.mul_(u).neg_().exp_()
-    deriv = torch.addcmul(cdf, z, pdf, value=_INV_SQRT2PI)
-    return z.mul_(cdf), deriv
+def _gelu_t(z):
+    # torch's fused kernel of the exact (erf) form; one pass over memory on every training step
+    return torch.nn.functional.gelu(z, approximate="none")
+
+
+def _gelu_backward_t(grad, z):
+    return torch.ops.aten.gelu_backward(grad, z, approximate="none")
 
 
 # --- ReLU (derivative 0 at 0, as torch's autograd) -------------------------
@@ -156,7 +149,7 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation(
-            "gelu", _gelu_np, _gelu_deriv_np, _gelu_t, _gelu_deriv_t, _gelu_value_and_deriv_t
+            "gelu", _gelu_np, _gelu_deriv_np, _gelu_t, _gelu_deriv_t, _gelu_backward_t
         ),
         Activation("relu", _relu_np, _relu_deriv_np, torch.relu, _relu_deriv_t),
         Activation("tanh", np.tanh, _tanh_deriv_np, torch.tanh, _tanh_deriv_t),

@@ -111,7 +111,7 @@ def _r2(sse, sst):
 def _forward(activation, A, a, B, b, X):
     """Predictions (K, N) for X of shape (K or 1, N, n)."""
     H = activation.torch_fn(torch.matmul(X, A).add_(a[:, None, :]))
-    return torch.matmul(H, B[:, :, None]).squeeze(-1).add_(b[:, None])
+    return torch.linalg.vecdot(H, B[:, None, :]).add_(b[:, None])
 
 
 def train_stacked(
@@ -246,7 +246,7 @@ def train_stacked(
             )
 
     if n_threads == "auto":
-        n_threads = 1 if K * min(batch_size, N) * M < 2**16 else None
+        n_threads = 1 if K * min(batch_size, N) * M < 2**20 else None
     with torch_threads(n_threads if dev.type == "cpu" else None), torch.no_grad():
         for epoch in range(1, max_epochs + 1):
             Ka = len(active)
@@ -263,11 +263,13 @@ def train_stacked(
                 Xb = Xp[:, s : s + batch_size]
                 yb = yp[:, s : s + batch_size]
                 Z = torch.baddbmm(aw[:, None, :], Xb, Aw)
-                H, dH = act.value_and_deriv(Z)
-                pred = torch.baddbmm(bw[:, None, None], H, Bw[:, :, None]).squeeze(-1)
+                H = act.torch_fn(Z)
+                # matrix-vector products as vecdot / broadcasting: batched GEMMs with an inner or
+                # outer dimension of 1 are several times slower on the CPU
+                pred = torch.linalg.vecdot(H, Bw[:, None, :]).add_(bw[:, None])
                 g = (pred - yb).mul_(2.0 / Xb.shape[1])
                 gB = torch.bmm(g[:, None, :], H).squeeze(1)
-                gZ = dH.mul_(Bw[:, None, :]).mul_(g[:, :, None])
+                gZ = act.backward(g[:, :, None] * Bw[:, None, :], Z)
                 gA = torch.bmm(Xb.transpose(1, 2), gZ)
                 grad = torch.cat([gA.reshape(Ka, -1), gZ.sum(1), gB, g.sum(1, keepdim=True)], 1)
                 grad.mul_(grad_mask)

@@ -75,7 +75,9 @@ def as_float64_tensor(x, name, ndim=None, *, finite=True, device=None):
                 f"{name} must be a {want}-dimensional array, got shape {tuple(t.shape)} "
                 f"({t.ndim} dimensions)"
             )
-    if finite and t.numel() and not bool(torch.isfinite(t).all()):
+    # a finite sum proves every entry finite (NaN/inf propagate); only an overflowing
+    # or non-finite sum needs the elementwise check
+    if finite and t.numel() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite values; only finite values are accepted")
     return t, was_numpy
 

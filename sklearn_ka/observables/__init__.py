@@ -3,7 +3,7 @@
 numpy in, numpy out; torch in, torch out (on the tensor's device). Float64 throughout.
 """
 
-from ._columns import column_entropy, column_kl, column_log_probabilities
+from ._columns import column_entropy, column_kl, column_log_probabilities, column_statistics
 from ._participation import participation_ratio, participation_ratio_max
 from ._rotation import RotationReference, haar_max_minor_constant, haar_rotations, rotation_ratio
 from ._tails import mean_excess, mean_excess_fit, quantile_ratio
@@ -23,6 +23,7 @@ __all__ = [
     "column_entropy",
     "column_kl",
     "column_log_probabilities",
+    "column_statistics",
     "consistent_zero_rows",
     "consistent_zero_rows_from_counts",
     "dependent_zero_rows",

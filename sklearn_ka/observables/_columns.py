@@ -18,7 +18,7 @@ import torch
 
 from ..exterior._minors import as_float64_tensor, like_input
 
-__all__ = ["column_log_probabilities", "column_entropy", "column_kl"]
+__all__ = ["column_log_probabilities", "column_entropy", "column_kl", "column_statistics"]
 
 _METHODS = ("softmax", "sum")
 
@@ -98,10 +98,57 @@ def column_entropy(Jk, method="softmax"):
     P = t.shape[1]
     if P <= 1:
         return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
-    logp, p = _log_probs(t, method)
-    h = -_xlogy_sum(p, logp) / math.log(P)  # (B, Q)
+    return like_input(_entropy(*_log_probs(t, method), method), was_numpy)
+
+
+def _entropy(logp, p, method):
+    """Mean over columns of the base-C(m,k) entropy, from (log P, P) of shape (B, P, Q)."""
+    if method == "softmax":  # p > 0 or p*logp == -0.0 after underflow: no masking needed
+        h = -(p * logp).sum(dim=1) / math.log(p.shape[1])
+    else:
+        h = -_xlogy_sum(p, logp) / math.log(p.shape[1])  # (B, Q)
     h = h.clamp(min=0.0, max=1.0) if not bool(torch.isnan(h).any()) else h
-    return like_input(h.mean(dim=1), was_numpy)
+    return h.mean(dim=1)
+
+
+def _kl(logp, p, logq, method):
+    """Mean over columns of the base-C(m,k) KL(P || Q)."""
+    diff = logp - logq
+    if method == "sum":
+        diff = torch.where(p > 0, diff, torch.zeros_like(p))
+    kl = (p * diff).sum(dim=1) / math.log(p.shape[1])
+    kl = torch.where(torch.isnan(kl), kl, kl.clamp(min=0.0))
+    return kl.mean(dim=1)
+
+
+def column_statistics(Jk, Jk0, method="softmax"):
+    """Entropies of both models and their divergence in one pass, SPEC 6.4.
+
+    The same as ``(column_entropy(Jk), column_entropy(Jk0), column_kl(Jk, Jk0))``, computing
+    each model's column log-probabilities once.
+
+    Parameters
+    ----------
+    Jk, Jk0 : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
+        Trained and initial minor matrices on the same examples.
+    method : {"softmax", "sum"}
+
+    Returns
+    -------
+    tuple of three ndarray or torch.Tensor, float64, shape (n_samples,)
+    """
+    _check_method(method)
+    t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    t0, _ = as_float64_tensor(Jk0, "Jk0", 3, device=t.device)
+    if t.shape != t0.shape:
+        raise ValueError(f"Jk and Jk0 must have the same shape, got {tuple(t.shape)} and {tuple(t0.shape)}")
+    if t.shape[1] <= 1:
+        zeros = torch.zeros(t.shape[0], dtype=torch.float64, device=t.device)
+        return tuple(like_input(zeros.clone(), was_numpy) for _ in range(3))
+    logp, p = _log_probs(t, method)
+    logq, q = _log_probs(t0, method)
+    return tuple(like_input(v, was_numpy) for v in (_entropy(logp, p, method), _entropy(logq, q, method),
+                                                    _kl(logp, p, logq, method)))
 
 
 def column_kl(Jk, Jk0, method="softmax"):
@@ -135,7 +182,4 @@ def column_kl(Jk, Jk0, method="softmax"):
         return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
     logp, p = _log_probs(t, method)
     logq, _ = _log_probs(t0, method)
-    diff = torch.where(p > 0, logp - logq, torch.zeros_like(p))
-    kl = (p * diff).sum(dim=1) / math.log(P)
-    kl = torch.where(torch.isnan(kl), kl, kl.clamp(min=0.0))
-    return like_input(kl.mean(dim=1), was_numpy)
+    return like_input(_kl(logp, p, logq, method), was_numpy)

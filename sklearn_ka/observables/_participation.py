@@ -37,7 +37,7 @@ def participation_ratio(Jk, convention="l1/l2"):
         raise ValueError(f"convention must be 'l1/l2' or 'l2/l1', got {convention!r}")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     flat = t.reshape(t.shape[0], -1)
-    l1 = flat.abs().sum(dim=1)
+    l1 = torch.linalg.vector_norm(flat, ord=1, dim=1)
     l2 = torch.linalg.vector_norm(flat, dim=1)
     zero = l2 == 0
     if bool(zero.any()):

@@ -49,14 +49,14 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from ..exterior import combination_indices
+from ..exterior import combination_indices, face_indices
 from ..exterior._minors import as_float64_tensor, compound_chain, compound_chain_qp, like_input
 
 __all__ = ["haar_rotations", "haar_max_minor_constant", "RotationReference", "rotation_ratio"]
 
 _METHODS = ("haar", "sampled")
 _PRUNE_T0 = 12
-_CHUNK_BYTES = 64 << 20
+_CHUNK_BYTES = 16 << 20
 
 
 def _as_rng(random_state):
@@ -119,48 +119,81 @@ def haar_rotations(m, n_rotations, random_state=None):
 # ----------------------------------------------------------------------------------
 # exact max |minor| with pruning
 # ----------------------------------------------------------------------------------
-def _max_abs_minor_full(W, k):
-    """max_I |det W[..., I, :]| by enumerating all subsets; W (L, m, k)."""
-    L, m, _ = W.shape
-    per = max(1, math.comb(m, k) * 4)
-    step = max(1, _CHUNK_BYTES // (8 * per))
+def _chain_batch_last(X, k):
+    """Signed compounds of X (r, c, L) with the batch last: list of (C(r,j), C(c,j), L)."""
+    r, c, L = X.shape
+    chain = [X]
+    prev = X
+    for j in range(2, k + 1):
+        cols = combination_indices(c, j)
+        cf = face_indices(c, j)
+        P, Q, Pp = math.comb(r, j), math.comb(c, j), math.comb(r, j - 1)
+        out = torch.empty((P, Q, L), dtype=X.dtype, device=X.device)
+        start = 0
+        for i in range(r - j + 1):
+            ln = math.comb(r - 1 - i, j - 1)
+            tail = Pp - ln
+            for q in range(Q):
+                o = out[start : start + ln, q]
+                torch.mul(prev[tail:, cf[q, 0]], X[i, cols[q, 0]], out=o)
+                for t in range(1, j):
+                    o.addcmul_(prev[tail:, cf[q, t]], X[i, cols[q, t]], value=-1.0 if t % 2 else 1.0)
+            start += ln
+        prev = out
+        chain.append(out)
+    return chain
+
+
+def _max_abs_minor_full(W):
+    """max_I |det| over all k-subsets of rows; W (k, L, m) (column, batch, row)."""
+    k, L, m = W.shape
+    per = max(1, math.comb(m, k) * 3 * 8)
+    step = max(1, _CHUNK_BYTES // per)
     out = torch.empty(L, dtype=W.dtype, device=W.device)
     for s in range(0, L, step):
-        out[s : s + step] = compound_chain_qp(W[s : s + step], k)[-1].abs().amax(dim=(1, 2))
+        X = W[:, s : s + step].permute(2, 0, 1).contiguous()  # (m, k, Ls)
+        out[s : s + step] = _chain_batch_last(X, k)[-1].abs_().amax(dim=(0, 1))
     return out
 
 
 def _max_abs_minor(W, t0=_PRUNE_T0):
-    """Exact ``max_I |det W[..., I, :]|`` over k-subsets ``I`` of the m rows.
+    """Exact ``max_I |det W_I|`` over the k-subsets ``I`` of the m candidate rows.
 
-    ``W`` has shape ``(..., m, k)`` (any strides); returns shape ``(...)``.  Pruned with
-    the Hadamard bounds described in the module docstring; exact.
+    ``W`` has shape ``(k, L, m)``: the k columns, a batch of L matrices, the m rows
+    (last, contiguous).  Returns shape ``(L,)``.  Pruned with the Hadamard bounds of the
+    module docstring; the result is exact.
     """
-    lead = W.shape[:-2]
-    m, k = W.shape[-2:]
+    k, L, m = W.shape
     if k == 1:
-        return W.abs().amax(dim=(-2, -1))
+        return W[0].abs().amax(dim=-1)
     t = t0
     if m <= t + 1:
-        return _max_abs_minor_full(W.reshape(-1, m, k), k).reshape(lead)
-    a = torch.linalg.vector_norm(W, dim=-1)  # (..., m)
-    vals, idx = torch.topk(a, t + 1, dim=-1)
-    Wt = torch.gather(W, -2, idx[..., :t, None].expand(*lead, t, k)).reshape(-1, t, k)
-    chain = compound_chain_qp(Wt, k)
-    best = chain[-1].abs().amax(dim=(1, 2)).reshape(lead)
-    vol = torch.linalg.vector_norm(chain[-2], dim=1).amax(dim=1).reshape(lead)
-    at = vals[..., t]
+        return _max_abs_minor_full(W)
+    a2 = W[0] * W[0]
+    for c in range(1, k):
+        a2.addcmul_(W[c], W[c])
+    vals2, idx = torch.topk(a2, t + 1, dim=-1)  # (L, t+1)
+    it = idx[:, :t]
+    X = torch.stack([torch.gather(W[c], -1, it) for c in range(k)])  # (k, L, t)
+    chain = _chain_batch_last(X.permute(2, 0, 1).contiguous(), k)  # (t, k, L) in
+    best = chain[-1].abs_().amax(dim=(0, 1))
+    prev = chain[-2]  # (C(t,k-1), k, L)
+    vol2 = prev[:, 0] * prev[:, 0]
+    for c in range(1, prev.shape[1]):
+        vol2.addcmul_(prev[:, c], prev[:, c])
+    vol = vol2.amax(dim=0).sqrt()
+    vals = vals2.sqrt()
+    at = vals[:, t]
     bound = at * vol
     for j in range(2, k + 1):
-        bound = torch.maximum(bound, at**j * vals[..., : k - j].prod(dim=-1))
+        bound = torch.maximum(bound, at**j * vals[:, : k - j].prod(dim=-1))
     bad = bound * (1 + 1e-10) > best
     if bool(bad.any()):
-        sub = W[bad]  # (nbad, m, k)
-        best = best.clone()
+        sub = W[:, bad]  # (k, nbad, m)
         if 2 * t + 1 < m:
             best[bad] = _max_abs_minor(sub, 2 * t)
         else:
-            best[bad] = _max_abs_minor_full(sub.contiguous(), k)
+            best[bad] = _max_abs_minor_full(sub)
     return best
 
 
@@ -174,7 +207,7 @@ def _haar_constant(m, r, rel_se, seed):
     batch = 8192
     while True:
         V = _haar_orthonormal(batch, m, r, rng)
-        vals.append(_max_abs_minor(V).numpy())
+        vals.append(_max_abs_minor(V.permute(2, 0, 1)).numpy())
         n += batch
         x = np.concatenate(vals)
         mean, se = x.mean(), x.std(ddof=1) / math.sqrt(x.size)
@@ -325,7 +358,7 @@ class RotationReference:
 def _sampled_denominator(J, k, R):
     B, m, n = J.shape
     N = R.shape[0]
-    Rf = R.reshape(N * m, m)
+    RfT = R.reshape(N * m, m).T  # (m, N*m)
     per_example = N * m * max(n, k) * 8 * 3
     step = max(1, _CHUNK_BYTES // per_example)
     out = torch.empty(B, dtype=J.dtype, device=J.device)
@@ -334,17 +367,20 @@ def _sampled_denominator(J, k, R):
         Jc = J[s : s + step]
         Bc = Jc.shape[0]
         if k == 1:
-            M = (Rf @ Jc.permute(1, 0, 2).reshape(m, Bc * n)).reshape(N, m, Bc, n)
-            out[s : s + Bc] = M.abs().amax(dim=(1, 3)).mean(dim=0)
+            # (R_p J)_{ij} for all p: rows (b, j), columns (p, i)
+            M = (Jc.transpose(1, 2).reshape(Bc * n, m) @ RfT).reshape(Bc, n, N, m)
+            out[s : s + Bc] = M.abs_().amax(dim=-1).amax(dim=1).mean(dim=-1)
             continue
         best = None
         for K in cols:
             Z, T = torch.linalg.qr(Jc[:, :, list(K)])
             dT = torch.diagonal(T, dim1=-2, dim2=-1).prod(dim=-1).abs()  # (Bc,)
-            W = (Rf @ Z.permute(1, 0, 2).reshape(m, Bc * k)).reshape(N, m, Bc, k).permute(0, 2, 1, 3)
-            val = _max_abs_minor(W) * dT[None, :]
+            # W[c, (b, p), i] = (R_p Z_b)_{i c}
+            W = (Z.transpose(1, 2).reshape(Bc * k, m) @ RfT).reshape(Bc, k, N * m)
+            W = W.reshape(Bc, k, N, m).permute(1, 0, 2, 3).reshape(k, Bc * N, m)
+            val = _max_abs_minor(W).reshape(Bc, N) * dT[:, None]
             best = val if best is None else torch.maximum(best, val)
-        out[s : s + Bc] = best.mean(dim=0)
+        out[s : s + Bc] = best.mean(dim=1)
     return out
 
 
@@ -352,6 +388,10 @@ def _haar_denominator(J, k, ref):
     B, m, n = J.shape
     r = ref.r
     _, P = torch.linalg.qr(J)  # (B, r, n)
+    # canonical sign (positive diagonal): P is then the Cholesky factor of J^T J, so the
+    # denominator depends on J only through J^T J (e.g. invariant to permuting units)
+    sg = torch.sign(torch.diagonal(P, dim1=-2, dim2=-1))
+    P = P * torch.where(sg == 0, torch.ones_like(sg), sg)[..., None]
     if k == r:
         c = ref.constants[k][0]
         Pk = compound_chain_qp(P, r)[-1]  # (B, C(n,r), 1)
@@ -366,8 +406,9 @@ def _haar_denominator(J, k, ref):
     for s in range(0, B, step):
         Pk = compound_chain(P[s : s + step], k)[-1]  # (Bc, d, Qn)
         Bc = Pk.shape[0]
-        Y = (Xf @ Pk.permute(1, 0, 2).reshape(d, Bc * Qn)).reshape(N, V, Bc, Qn)
-        out[s : s + Bc] = Y.abs().amax(dim=(1, 3)).mean(dim=0)
+        Y = (Pk.transpose(1, 2).reshape(Bc * Qn, d) @ Xf.T).reshape(Bc, Qn, N, V)
+        mx = torch.maximum(Y.amax(dim=-1), Y.amin(dim=-1).neg_())  # max |.| without abs
+        out[s : s + Bc] = mx.amax(dim=1).mean(dim=-1)
     return out
 
 

@@ -41,6 +41,12 @@ def row_means(Jk):
         Mean over the ``C(n, k)`` columns (numpy in, numpy out; torch in, torch out).
     """
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    Q = t.shape[2]
+    if 1 <= Q <= 8:  # torch reductions over a tiny last axis are slow: add the slices
+        out = t[:, :, 0].clone()
+        for q in range(1, Q):
+            out += t[:, :, q]
+        return like_input(out / Q if Q > 1 else out, was_numpy)
     return like_input(t.mean(dim=2), was_numpy)
 
 
@@ -127,16 +133,19 @@ def zero_row_threshold(initial_row_means, q):
     initial_row_means : array-like, torch.Tensor, or a list/tuple of them
         Row means of the initial model (any shape, e.g. ``(n_samples, C(m, k))``); a
         sequence of chunks is pooled.
-    q : float
-        Quantile rank in ``[0, 1]``, e.g. ``induced_false_positive_rate(q1, m, k)``.
+    q : float or sequence of float
+        Quantile rank(s) in ``[0, 1]``, e.g. ``induced_false_positive_rate(q1, m, k)``.
+        Several ranks share one partition of the data.
 
     Returns
     -------
-    float
+    float, or ndarray of float64 when ``q`` is a sequence
     """
-    q = _check_rank(q)
     arr = _pooled_numpy(initial_row_means, "initial_row_means")
-    return float(np.quantile(arr, q))
+    if np.ndim(q) == 0:
+        return float(np.quantile(arr, _check_rank(q)))
+    qs = [_check_rank(x) for x in np.asarray(q).reshape(-1).tolist()]
+    return np.quantile(arr, qs)
 
 
 def zero_row_mask(row_means, threshold):

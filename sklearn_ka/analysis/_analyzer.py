@@ -1,0 +1,455 @@
+"""KAGeometryAnalyzer: every observable of SPEC section 6, a trained model against its initialisation."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..engine import torch_threads
+from ..exterior import factored_minor_matrices, minor_matrices, plan_example_chunks
+from ..jacobians import inner_factors, inner_jacobian
+from ..observables import (
+    RotationReference,
+    column_statistics,
+    consistent_zero_rows_from_counts,
+    dependent_zero_rows,
+    induced_false_positive_rate,
+    mean_excess,
+    mean_excess_fit,
+    participation_ratio,
+    participation_ratio_max,
+    quantile_ratio,
+    rotation_ratio,
+    row_means,
+    zero_row_counts,
+    zero_row_mask,
+    zero_row_threshold,
+)
+
+__all__ = ["KAGeometryAnalyzer"]
+
+_ROTATION_METHODS = ("haar", "sampled")
+_COLUMN_METHODS = ("softmax", "sum")
+_PR_CONVENTIONS = ("l1/l2", "l2/l1")
+
+
+class _Source:
+    """The Jacobians of one model on one X: factored ``diag(D) W`` when possible, else full ``J``."""
+
+    def __init__(self, model, X):
+        factors = None if isinstance(model, (np.ndarray, torch.Tensor)) else inner_factors(model, X)
+        if factors is not None:
+            self.D, self.W = (np.asarray(t, dtype=np.float64) for t in factors)
+            self.J = None
+            self.n_samples, self.m = self.D.shape
+            self.n = self.W.shape[1]
+        else:
+            self.J = np.asarray(inner_jacobian(model, X), dtype=np.float64)
+            self.D = self.W = None
+            self.n_samples, self.m, self.n = self.J.shape
+
+    def chunk(self, start, stop):
+        if self.J is not None:
+            return (None, None, self.J[start:stop])
+        return (self.D[start:stop], self.W, None)
+
+
+def _tensor(a, device):
+    return None if a is None else torch.as_tensor(a, dtype=torch.float64, device=device)
+
+
+def _chunk_minors(chunk, k, device):
+    """(J, minors of size k) for one chunk of one source, as float64 tensors on ``device``."""
+    D, W, J = (_tensor(a, device) for a in chunk)
+    if J is None:
+        J = D[:, :, None] * W[None, :, :]
+        return J, factored_minor_matrices(D, W, k)
+    return J, minor_matrices(J, k)
+
+
+def _chunk_observables(chunk, chunk0, plan, device):
+    """Per-example observables of one chunk of examples (pure: depends only on its inputs)."""
+    ks, needed, qs, thresholds, ref, col, conv = (
+        plan["ks"], plan["needed"], plan["qs"], plan["thresholds"], plan["reference"], plan["column"], plan["pr"],
+    )
+    ref = ref.to(device)
+    out, counts, masks = {}, {}, {}
+    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad():
+        for k in needed:
+            J, Jk = _chunk_minors(chunk, k, device)
+            J0, J0k = _chunk_minors(chunk0, k, device)
+            rm = row_means(Jk)
+            m = J.shape[1]
+            for q in qs:
+                mask = zero_row_mask(rm, thresholds[k, q])
+                masks[k, q] = mask
+                if k not in ks:
+                    continue
+                out[f"zero_rows_k{k}_q{q:g}"] = mask.sum(1, dtype=torch.float64) / mask.shape[1]
+                counts[k, q] = zero_row_counts(mask)
+                if k >= 2:
+                    dep = dependent_zero_rows(mask, masks[k - 1, q], m, k)
+                    out[f"dependent_zero_rows_k{k}_q{q:g}"] = dep.sum(1, dtype=torch.float64) / dep.shape[1]
+            if k not in ks:
+                continue
+            out[f"pr_k{k}"] = participation_ratio(Jk, conv)
+            out[f"pr_initial_k{k}"] = participation_ratio(J0k, conv)
+            out[f"rotation_ratio_k{k}"] = rotation_ratio(J, k, ref, Jk=Jk)
+            out[f"rotation_ratio_initial_k{k}"] = rotation_ratio(J0, k, ref, Jk=J0k)
+            (out[f"column_entropy_k{k}"], out[f"column_entropy_initial_k{k}"],
+             out[f"column_kl_k{k}"]) = column_statistics(Jk, J0k, col)
+        # packed zero masks, to split off the consistently zero rows once all chunks are in
+        packed = {key: np.packbits(masks[key].cpu().numpy(), axis=1) for key in counts}
+    return ({key: v.cpu().numpy() for key, v in out.items()},
+            {key: c.cpu().numpy() for key, c in counts.items()}, packed)
+
+
+class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
+    """Kolmogorov-Arnold geometry of a model's inner map, against the same model at initialisation.
+
+    ``fit(model0, X)`` takes the model at its initialisation (``mlp.initial_model()``) and
+    records the zero-row thresholds ``Q^(k)`` (SPEC 6.1) from its Jacobians on ``X``, and the
+    random rotations (SPEC 6.3). ``score(model, X)`` computes every observable of SPEC
+    section 6 for the trained ``model`` and for ``model0`` on the same examples, and
+    ``transform`` gives them per example.
+
+    Models: a fitted :class:`~sklearn_ka.ShallowMLPRegressor`, scikit-learn's
+    ``MLPRegressor``/``MLPClassifier`` (first hidden layer), a Pipeline ending in one of those
+    (the Jacobian is with respect to the last step's own input), a torch module or callable
+    (torch.func), or a precomputed Jacobian array of shape ``(n_samples, m, n)`` (then ``X`` is
+    not needed). See :func:`sklearn_ka.jacobians.inner_jacobian`. For MLP first layers the
+    minors use the factorisation ``J(x) = diag(sigma'(z)) A^T``.
+
+    Parameters
+    ----------
+    minor_sizes : tuple of int, default=(1, 2, 3)
+        Minor sizes k. Rule: sizes above ``min(n, m)`` (no such minors exist) are dropped in
+        ``fit`` with a warning; ``minor_sizes_`` holds those kept. Sizes below 1 or
+        non-integers are an error, as is a tuple with no size left.
+    false_positive_rates : tuple of float, default=(1e-4, 1e-3, 1e-2)
+        The rates ``q1`` of SPEC 6.1; ``q(k)`` is induced with the Gamma-extended binomial.
+    n_rotations : int, default=400
+        Number N of Haar rotations (``"sampled"``) or Stiefel samples (``"haar"``, k < n).
+    rotation_method : {"haar", "sampled"}, default="haar"
+        ``"sampled"`` is SPEC 6.3 literally; ``"haar"`` computes the same expectation exactly
+        for ``k = n`` and with one fixed Stiefel sample for ``k < n`` (see
+        :class:`~sklearn_ka.observables.RotationReference`). They agree within Monte Carlo error.
+    column_probability : {"softmax", "sum"}, default="softmax"
+        Column probabilities of SPEC 6.4: softmax at unit temperature, or division by the
+        column sum.
+    pr_convention : {"l1/l2", "l2/l1"}, default="l1/l2"
+        Participation ratio ``||.||_1/||.||_2`` (SPEC 6.2, 1 <= PR <= PR_max) or its inverse, the
+        convention of another toolkit.
+    consistent_fraction : float, default=0.99
+        A row is consistently zero when it is zero at at least this fraction of the examples.
+    max_memory_bytes : int or None, default=None
+        Memory budget of one chunk of minors (default 1 GiB); a minor matrix that cannot fit
+        even for one example is refused in ``fit`` at once.
+    chunk_size : int or None, default=None
+        Examples per chunk (default: as many as the budget allows, split across ``n_jobs``).
+        Results do not depend on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the rotations.
+    n_jobs : int or None, default=None
+        Chunks of examples are processed by this many joblib workers. Results do not depend on it.
+    device : str, default="cpu"
+        Where the kernels run (``"cuda"`` on a GPU).
+
+    Attributes
+    ----------
+    minor_sizes_ : tuple of int
+    n_hidden_ : int
+        ``m``.
+    n_features_in_ : int
+        ``n``, the input dimension of the inner map.
+    false_positive_rates_ : dict
+        ``{(k, q1): q(k)}``.
+    thresholds_ : dict
+        ``{(k, q1): Q^(k)}`` from the initial model's row means pooled over examples and rows.
+    rotation_reference_ : RotationReference
+    n_samples_fit_ : int
+    """
+
+    def __init__(
+        self,
+        minor_sizes=(1, 2, 3),
+        false_positive_rates=(1e-4, 1e-3, 1e-2),
+        n_rotations=400,
+        rotation_method="haar",
+        column_probability="softmax",
+        pr_convention="l1/l2",
+        consistent_fraction=0.99,
+        max_memory_bytes=None,
+        chunk_size=None,
+        random_state=None,
+        n_jobs=None,
+        device="cpu",
+    ):
+        self.minor_sizes = minor_sizes
+        self.false_positive_rates = false_positive_rates
+        self.n_rotations = n_rotations
+        self.rotation_method = rotation_method
+        self.column_probability = column_probability
+        self.pr_convention = pr_convention
+        self.consistent_fraction = consistent_fraction
+        self.max_memory_bytes = max_memory_bytes
+        self.chunk_size = chunk_size
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.device = device
+
+    # ---------------------------------------------------------------- validation
+    def _validate_params(self, m, n):
+        sizes = self.minor_sizes
+        if isinstance(sizes, numbers.Integral):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise TypeError(f"minor_sizes must be a tuple of positive integers, got {self.minor_sizes!r}.") from None
+        if not sizes or any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in sizes):
+            raise ValueError(f"minor_sizes must be positive integers k >= 1, got {self.minor_sizes!r}.")
+        r = min(m, n)
+        kept = tuple(sorted({int(k) for k in sizes if k <= r}))
+        dropped = sorted({int(k) for k in sizes if k > r})
+        if not kept:
+            raise ValueError(f"minor_sizes {self.minor_sizes!r}: every size exceeds min(n, m) = {r}.")
+        if dropped:
+            warnings.warn(f"minor sizes {dropped} exceed min(n={n}, m={m}) = {r} and are dropped.", UserWarning)
+        qs = self.false_positive_rates
+        if isinstance(qs, numbers.Real):
+            qs = (qs,)
+        qs = tuple(float(q) for q in qs)
+        if not qs or any(not (0 < q < 1) for q in qs):
+            raise ValueError(f"false_positive_rates must be rates in (0, 1), got {self.false_positive_rates!r}.")
+        if isinstance(self.n_rotations, bool) or not isinstance(self.n_rotations, numbers.Integral) or self.n_rotations < 1:
+            raise ValueError(f"n_rotations must be an integer >= 1, got {self.n_rotations!r}.")
+        for name, value, allowed in (("rotation_method", self.rotation_method, _ROTATION_METHODS),
+                                     ("column_probability", self.column_probability, _COLUMN_METHODS),
+                                     ("pr_convention", self.pr_convention, _PR_CONVENTIONS)):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}.")
+        if not (isinstance(self.consistent_fraction, numbers.Real) and 0 < self.consistent_fraction <= 1):
+            raise ValueError(f"consistent_fraction must be in (0, 1], got {self.consistent_fraction!r}.")
+        if self.chunk_size is not None and (
+            isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, numbers.Integral) or self.chunk_size < 1
+        ):
+            raise ValueError(f"chunk_size must be a positive integer or None, got {self.chunk_size!r}.")
+        device = torch.device(self.device) if not isinstance(self.device, torch.device) else self.device
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} was requested but no CUDA GPU is available to torch.")
+        return kept, qs, device
+
+    def _sources(self, model, X):
+        """Jacobian sources of ``model`` and of the initial model on ``X`` (or the fit X)."""
+        check_is_fitted(self, "thresholds_")
+        same_x = X is None
+        if same_x:
+            X = self._X_fit
+        src = _Source(model, X)
+        if (src.m, src.n) != (self.n_hidden_, self.n_features_in_):
+            raise ValueError(
+                f"The model's inner map has m={src.m} hidden units and n={src.n} inputs, but the analyzer was fitted "
+                f"on an initial model with m={self.n_hidden_}, n={self.n_features_in_}; compare a model with its own "
+                "initialisation."
+            )
+        src0 = self._source0 if same_x else _Source(self._model0, X)
+        if src0.n_samples != src.n_samples:
+            raise ValueError(
+                f"The initial model was given {src0.n_samples} examples but the model {src.n_samples}: the "
+                "observables compare both on the same examples (with a precomputed initial Jacobian, pass a "
+                "trained Jacobian on the same examples)."
+            )
+        return src, src0
+
+    def _chunks(self, n_samples):
+        if self.chunk_size is not None:
+            size = self.chunk_size
+        else:
+            size = self._budget_chunk
+            n_jobs = self._n_workers()
+            if n_jobs > 1:
+                size = min(size, -(-n_samples // n_jobs))
+        return [(s, min(s + size, n_samples)) for s in range(0, n_samples, size)]
+
+    def _n_workers(self):
+        if self.n_jobs is None:
+            return 1
+        from joblib import effective_n_jobs
+
+        return effective_n_jobs(self.n_jobs)
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, model0, X=None, y=None):
+        """Record the thresholds and rotations from the model at its initialisation.
+
+        Parameters
+        ----------
+        model0 : model or array of shape (n_samples, m, n)
+            The initial model (``mlp.initial_model()``) or its precomputed Jacobians.
+        X : array-like of shape (n_samples, n_features) or None
+            Examples; ``None`` only with precomputed Jacobians.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        src0 = _Source(model0, X)
+        ks, qs, device = self._validate_params(src0.m, src0.n)
+        m, n = src0.m, src0.n
+        needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
+        # refuse at once what cannot fit, before any allocation
+        self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, self.max_memory_bytes) for k in needed)
+        self.minor_sizes_ = ks
+        self.n_hidden_, self.n_features_in_ = m, n
+        self.n_samples_fit_ = src0.n_samples
+        self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in needed for q in qs}
+        thresholds = {}
+        with torch.no_grad():
+            for k in needed:
+                means = [row_means(_chunk_minors(src0.chunk(s, e), k, device)[1]).cpu().numpy()
+                         for s, e in self._chunks(src0.n_samples)]
+                pooled = np.concatenate(means, axis=0)
+                for q in qs:
+                    thresholds[k, q] = float(zero_row_threshold(pooled, self.false_positive_rates_[k, q]))
+        self.thresholds_ = thresholds
+        self.rotation_reference_ = RotationReference.build(
+            m, n, ks, self.rotation_method, self.n_rotations, self.random_state, device="cpu")
+        self._model0, self._X_fit, self._source0 = model0, X, src0
+        self._plan = dict(ks=ks, needed=needed, qs=qs, thresholds=thresholds, reference=self.rotation_reference_,
+                          column=self.column_probability, pr=self.pr_convention, single_thread=True)
+        return self
+
+    # ---------------------------------------------------------------- computing
+    def _per_example(self, model, X):
+        src, src0 = self._sources(model, X)
+        device = torch.device(self.device)
+        chunks = self._chunks(src.n_samples)
+        n_jobs = self._n_workers()
+        if n_jobs > 1 and len(chunks) > 1:
+            plan = dict(self._plan, single_thread=True)
+            results = Parallel(n_jobs=n_jobs)(
+                delayed(_chunk_observables)(src.chunk(s, e), src0.chunk(s, e), plan, device) for s, e in chunks)
+        else:
+            results = [_chunk_observables(src.chunk(s, e), src0.chunk(s, e), self._plan, device) for s, e in chunks]
+        values = {key: np.concatenate([r[0][key] for r in results]) for key in results[0][0]}
+        counts = {key: sum(r[1][key] for r in results) for key in results[0][1]}
+        B = src.n_samples
+        for (k, q), c in counts.items():
+            consistent = consistent_zero_rows_from_counts(c, B, self.consistent_fraction)
+            P = c.shape[0]
+            per_example = np.concatenate([
+                np.unpackbits(r[2][k, q], axis=1, count=P)[:, consistent].sum(1) for r in results]) / P
+            values[f"consistent_zero_rows_k{k}_q{q:g}"] = per_example
+        return values
+
+    def _ordered_keys(self, per_example=True):
+        keys = []
+        for k in self.minor_sizes_:
+            for q in self._plan["qs"]:
+                keys.append(f"zero_rows_k{k}_q{q:g}")
+                keys.append(f"consistent_zero_rows_k{k}_q{q:g}")
+                if k >= 2:
+                    keys.append(f"dependent_zero_rows_k{k}_q{q:g}")
+            keys += [f"pr_k{k}", f"pr_initial_k{k}"]
+            if not per_example:
+                keys += [f"pr_max_k{k}", f"pr_normalized_k{k}"]
+            keys += [f"rotation_ratio_k{k}", f"rotation_ratio_initial_k{k}"]
+            if not per_example:
+                keys.append(f"rotation_ratio_normalized_k{k}")
+            keys += [f"column_entropy_k{k}", f"column_entropy_initial_k{k}", f"column_kl_k{k}"]
+        return keys
+
+    def score(self, model, X=None):
+        """Every observable of ``model`` against the initial model, averaged over examples.
+
+        Parameters
+        ----------
+        model : model or array of shape (n_samples, m, n)
+            The trained model (same width and input size as the initial one).
+        X : array-like or None
+            Examples; ``None`` uses the examples given to :meth:`fit`.
+
+        Returns
+        -------
+        dict of str to float
+            Keys ``zero_rows_k{k}_q{q:g}``, ``consistent_zero_rows_k{k}_q{q:g}``,
+            ``dependent_zero_rows_k{k}_q{q:g}`` (k >= 2) as fractions in [0, 1]; ``pr_k{k}``,
+            ``pr_initial_k{k}``, ``pr_max_k{k}``, ``pr_normalized_k{k}``; ``rotation_ratio_k{k}``,
+            ``rotation_ratio_initial_k{k}``, ``rotation_ratio_normalized_k{k}`` (mean over examples
+            of ``r^(k)(x)``, and trained / initial); ``column_entropy_k{k}``,
+            ``column_entropy_initial_k{k}``, ``column_kl_k{k}``. ``consistent_zero_rows`` is the
+            fraction of (example, row) pairs that are zero in a row zero at at least
+            ``consistent_fraction`` of the examples, so ``zero_rows - consistent_zero_rows`` is the
+            example-dependent part. Examples whose Jacobian has rank < k give NaN (with a
+            RuntimeWarning from the kernels), which propagates into the means.
+        """
+        values = self._per_example(model, X)
+        out = {}
+        n, m = self.n_features_in_, self.n_hidden_
+        for key in self._ordered_keys(per_example=False):
+            if key in values:
+                out[key] = float(np.mean(values[key]))
+        for k in self.minor_sizes_:
+            out[f"pr_max_k{k}"] = float(participation_ratio_max(m, n, k))
+            out[f"pr_normalized_k{k}"] = out[f"pr_k{k}"] / out[f"pr_initial_k{k}"]
+            out[f"rotation_ratio_normalized_k{k}"] = out[f"rotation_ratio_k{k}"] / out[f"rotation_ratio_initial_k{k}"]
+        return {key: out[key] for key in self._ordered_keys(per_example=False)}
+
+    def transform(self, model, X=None):
+        """Per-example observables, one column per name of :meth:`get_feature_names_out`.
+
+        Parameters
+        ----------
+        model : model or array of shape (n_samples, m, n)
+        X : array-like or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_out)
+            ``set_output(transform="pandas")`` gives a DataFrame.
+        """
+        values = self._per_example(model, X)
+        return np.column_stack([values[key] for key in self._ordered_keys(per_example=True)])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the per-example observables of :meth:`transform`."""
+        check_is_fitted(self, "thresholds_")
+        return np.asarray(self._ordered_keys(per_example=True), dtype=object)
+
+    def tail_statistics(self, model, X=None, quantile_ranks=None, high=0.99, low=0.01):
+        """Mean excess functions and quantile ratios of the pooled size-k minors (SPEC 6.5).
+
+        Returns
+        -------
+        dict
+            For each k: ``{"trained": {...}, "initial": {...}}``, each with ``quantile_ranks``,
+            ``thresholds``, ``mef``, ``fit`` (slope, intercept of MEF against the rank) and
+            ``quantile_ratio`` (the ``high``/``low`` quantile ratio).
+        """
+        src, src0 = self._sources(model, X)
+        device = torch.device(self.device)
+        ranks = np.arange(0.90, 1.0, 0.01) if quantile_ranks is None else np.asarray(quantile_ranks, dtype=float)
+        out = {}
+        for k in self.minor_sizes_:
+            out[k] = {}
+            for label, source in (("trained", src), ("initial", src0)):
+                pooled = np.concatenate([_chunk_minors(source.chunk(s, e), k, device)[1].cpu().numpy().ravel()
+                                         for s, e in self._chunks(source.n_samples)])
+                u, mef = mean_excess(pooled, ranks)
+                out[k][label] = {"quantile_ranks": ranks, "thresholds": np.asarray(u), "mef": np.asarray(mef),
+                                 "fit": mean_excess_fit(ranks, mef), "quantile_ratio": float(quantile_ratio(pooled, high, low))}
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        return tags
+

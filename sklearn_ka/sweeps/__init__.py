@@ -1,0 +1,12 @@
+"""Sweeps: train and analyse grids of models in parallel (joblib, Dask), resumably, as tidy tables.
+
+:func:`sweep` returns one row per model; :func:`summarize` turns it into mean ± std tables;
+:func:`load_sweep` reads a store written by ``sweep(..., store=DIR)``. The store format, the seed
+protocol and the Dask cluster recipe are described in ``docs/sweeps.md``.
+"""
+
+from ._store import load_sweep
+from ._summarize import summarize
+from ._sweep import RESULT_COLUMNS, SEED_PROTOCOL, TIMING_COLUMNS, make_sweep_data, sweep
+
+__all__ = ["RESULT_COLUMNS", "SEED_PROTOCOL", "TIMING_COLUMNS", "load_sweep", "make_sweep_data", "summarize", "sweep"]

@@ -1,0 +1,109 @@
+"""Deliberately naive reference implementations (itertools + numpy.linalg.det, loops).
+
+Slow and obviously correct; used to check the fast kernels on small problems.
+"""
+
+import itertools
+import math
+
+import numpy as np
+
+
+def minors(J, k, signed=False):
+    """(B, C(m,k), C(n,k)) minors by calling det on every submatrix."""
+    B, m, n = J.shape
+    rows = list(itertools.combinations(range(m), k))
+    cols = list(itertools.combinations(range(n), k))
+    out = np.zeros((B, len(rows), len(cols)))
+    for b in range(B):
+        for p, I in enumerate(rows):
+            for q, K in enumerate(cols):
+                d = np.linalg.det(J[b][np.ix_(I, K)])
+                out[b, p, q] = d if signed else abs(d)
+    return out
+
+
+def row_means(Jk):
+    B, P, Q = Jk.shape
+    return np.array([[sum(Jk[b, p, q] for q in range(Q)) / Q for p in range(P)] for b in range(B)])
+
+
+def zero_rows_dependent(mask_k, mask_km1, m, k):
+    rows_k = list(itertools.combinations(range(m), k))
+    rows_km1 = {c: i for i, c in enumerate(itertools.combinations(range(m), k - 1))}
+    out = np.zeros_like(mask_k)
+    for b in range(mask_k.shape[0]):
+        for p, I in enumerate(rows_k):
+            if not mask_k[b, p]:
+                continue
+            faces = [tuple(x for x in I if x != i) for i in I]
+            out[b, p] = not any(mask_km1[b, rows_km1[f]] for f in faces)
+    return out
+
+
+def participation_ratio(Jk):
+    out = []
+    for b in range(Jk.shape[0]):
+        v = Jk[b].ravel()
+        out.append(sum(abs(x) for x in v) / math.sqrt(sum(x * x for x in v)))
+    return np.array(out)
+
+
+def column_stats(Jk, Jk0=None, method="softmax"):
+    """(entropy, kl) per example, base C(m,k), loops over columns."""
+    B, P, Q = Jk.shape
+    ent, kl = [], []
+
+    def probs(col):
+        if method == "softmax":
+            e = np.exp(col - col.max())
+            return e / e.sum()
+        return col / col.sum()
+
+    for b in range(B):
+        hs, ks = [], []
+        for q in range(Q):
+            p = probs(Jk[b, :, q])
+            hs.append(-sum(x * math.log(x) for x in p if x > 0) / math.log(P))
+            if Jk0 is not None:
+                r = probs(Jk0[b, :, q])
+                ks.append(sum(x * math.log(x / y) for x, y in zip(p, r) if x > 0) / math.log(P))
+        ent.append(np.mean(hs))
+        kl.append(np.mean(ks) if ks else np.nan)
+    return np.array(ent), np.array(kl)
+
+
+def rotated_max_minor(J, k, rotations):
+    """(B, N) largest |size-k minor| of R_p J[b], by det on every submatrix."""
+    B = J.shape[0]
+    N = rotations.shape[0]
+    out = np.zeros((B, N))
+    for b in range(B):
+        for p in range(N):
+            out[b, p] = minors((rotations[p] @ J[b])[None], k).max()
+    return out
+
+
+def rotation_ratio_sampled(J, k, rotations):
+    M = minors(J, k).reshape(J.shape[0], -1).max(axis=1)
+    return M / rotated_max_minor(J, k, rotations).mean(axis=1)
+
+
+def mean_excess(values, ranks):
+    x = np.sort(np.ravel(values))
+    us, mefs = [], []
+    for q in ranks:
+        u = np.quantile(x, q)
+        above = [v - u for v in x if v > u]
+        us.append(u)
+        mefs.append(np.mean(above) if above else np.nan)
+    return np.array(us), np.array(mefs)
+
+
+def trained_like(rng, B, m, n, dead=0.6):
+    """J = diag(d) W with many near-zero d (dead / saturated units)."""
+    W = rng.standard_normal((m, n))
+    d = rng.uniform(0, 1, (B, m))
+    d[rng.uniform(size=(B, m)) < dead] *= 1e-9
+    d[:, : max(1, m // 4)] *= 1e-12  # some consistently dead units
+    return d[:, :, None] * W, d, W
