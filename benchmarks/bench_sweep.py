@@ -63,6 +63,7 @@ def main(argv=None):
     p.add_argument("--no-analysis", action="store_true", help="train only")
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--skip-loop", action="store_true", help="time the sweep only")
+    p.add_argument("--task-size", default="auto", help="models per task (default: auto)")
     args = p.parse_args(argv)
     seeds = list(range(2) if args.quick else range(4))
     max_epochs = 300 if args.quick else 10000
@@ -74,7 +75,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     df = sweep({"hidden_units": list(WIDTHS), "batch_size": [250], "max_epochs": [max_epochs], "patience": [50]},
                functions=list(FUNCTIONS), seeds=seeds, analyzer=analyzer, n_samples=1000,
-               n_jobs=args.n_jobs, verbose=0)
+               n_jobs=args.n_jobs, verbose=0,
+               task_size=args.task_size if args.task_size == "auto" else int(args.task_size))
     t_sweep = time.perf_counter() - t0
     print(f"sweep(n_jobs={args.n_jobs}): {t_sweep:7.1f} s  ({df.attrs['sweep']['n_tasks']} tasks; "
           f"total epochs {int(df['n_epochs'].sum())}, sum of fit_time {df['fit_time'].sum():.1f} s"

@@ -4,6 +4,7 @@ Data flows one way through the sub-packages: ``targets`` -> ``engine`` -> ``neur
 -> ``jacobians`` -> ``exterior`` -> ``observables`` -> ``analysis`` -> ``sweeps``.
 """
 
+from .analysis import KAGeometryAnalyzer, ka_scorer
 from .engine import ACTIVATIONS, get_activation
 from .jacobians import inner_factors, inner_jacobian
 from .neural_network import (
@@ -19,6 +20,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ACTIVATIONS",
     "CriticalBatchSize",
+    "KAGeometryAnalyzer",
     "ShallowMLPRegressor",
     "TargetFunction",
     "estimate_critical_batch_size",
@@ -26,6 +28,7 @@ __all__ = [
     "get_activation",
     "inner_factors",
     "inner_jacobian",
+    "ka_scorer",
     "list_targets",
     "make_ka_regression",
     "make_target",

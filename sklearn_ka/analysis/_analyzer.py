@@ -37,6 +37,7 @@ __all__ = ["KAGeometryAnalyzer"]
 _ROTATION_METHODS = ("haar", "sampled")
 _COLUMN_METHODS = ("softmax", "sum")
 _PR_CONVENTIONS = ("l1/l2", "l2/l1")
+_BLOCK = 256  # examples per kernel call; fixed so that results do not depend on chunking
 
 
 class _Source:
@@ -73,8 +74,31 @@ def _chunk_minors(chunk, k, device):
     return J, minor_matrices(J, k)
 
 
+def _slice(chunk, start, stop):
+    D, W, J = chunk
+    return (None if D is None else D[start:stop], W, None if J is None else J[start:stop])
+
+
 def _chunk_observables(chunk, chunk0, plan, device):
-    """Per-example observables of one chunk of examples (pure: depends only on its inputs)."""
+    """Per-example observables of one chunk, computed block by block.
+
+    Chunks are unions of whole blocks of ``plan["block"]`` examples on a fixed grid, and every
+    kernel sees exactly one block, so each example's numbers are bit-identical whatever the
+    chunk size or the number of workers (batched BLAS calls may round differently when the
+    batch changes).
+    """
+    n = len(chunk[0] if chunk[0] is not None else chunk[2])
+    G = plan["block"]
+    parts = [_block_observables(_slice(chunk, s, s + G), _slice(chunk0, s, s + G), plan, device)
+             for s in range(0, n, G)]
+    values = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
+    counts = {key: sum(p[1][key] for p in parts) for key in parts[0][1]}
+    packed = {key: np.concatenate([p[2][key] for p in parts]) for key in parts[0][2]}
+    return values, counts, packed
+
+
+def _block_observables(chunk, chunk0, plan, device):
+    """Per-example observables of one block of examples (pure: depends only on its inputs)."""
     ks, needed, qs, thresholds, ref, col, conv = (
         plan["ks"], plan["needed"], plan["qs"], plan["thresholds"], plan["reference"], plan["column"], plan["pr"],
     )
@@ -152,8 +176,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         Memory budget of one chunk of minors (default 1 GiB); a minor matrix that cannot fit
         even for one example is refused in ``fit`` at once.
     chunk_size : int or None, default=None
-        Examples per chunk (default: as many as the budget allows, split across ``n_jobs``).
-        Results do not depend on it.
+        Examples per chunk handed to one worker (default: as many as the budget allows, split
+        across ``n_jobs``), rounded to whole blocks of 256 examples (fewer when the memory
+        budget requires). Kernels always see one block, so results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the rotations.
     n_jobs : int or None, default=None
@@ -269,6 +294,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         return src, src0
 
     def _chunks(self, n_samples):
+        """Chunk boundaries: whole blocks of ``_block`` examples (see :func:`_chunk_observables`)."""
+        G = self._block
         if self.chunk_size is not None:
             size = self.chunk_size
         else:
@@ -276,6 +303,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             n_jobs = self._n_workers()
             if n_jobs > 1:
                 size = min(size, -(-n_samples // n_jobs))
+        size = G * max(1, round(size / G))
         return [(s, min(s + size, n_samples)) for s in range(0, n_samples, size)]
 
     def _n_workers(self):
@@ -307,6 +335,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
         # refuse at once what cannot fit, before any allocation
         self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, self.max_memory_bytes) for k in needed)
+        self._block = min(_BLOCK, self._budget_chunk)
         self.minor_sizes_ = ks
         self.n_hidden_, self.n_features_in_ = m, n
         self.n_samples_fit_ = src0.n_samples
@@ -314,8 +343,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         thresholds = {}
         with torch.no_grad():
             for k in needed:
-                means = [row_means(_chunk_minors(src0.chunk(s, e), k, device)[1]).cpu().numpy()
-                         for s, e in self._chunks(src0.n_samples)]
+                means = [row_means(_chunk_minors(src0.chunk(s, s + self._block), k, device)[1]).cpu().numpy()
+                         for s in range(0, src0.n_samples, self._block)]
                 pooled = np.concatenate(means, axis=0)
                 for q in qs:
                     thresholds[k, q] = float(zero_row_threshold(pooled, self.false_positive_rates_[k, q]))
@@ -324,7 +353,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             m, n, ks, self.rotation_method, self.n_rotations, self.random_state, device="cpu")
         self._model0, self._X_fit, self._source0 = model0, X, src0
         self._plan = dict(ks=ks, needed=needed, qs=qs, thresholds=thresholds, reference=self.rotation_reference_,
-                          column=self.column_probability, pr=self.pr_convention, single_thread=True)
+                          column=self.column_probability, pr=self.pr_convention, single_thread=True,
+                          block=self._block)
         return self
 
     # ---------------------------------------------------------------- computing
@@ -441,8 +471,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         for k in self.minor_sizes_:
             out[k] = {}
             for label, source in (("trained", src), ("initial", src0)):
-                pooled = np.concatenate([_chunk_minors(source.chunk(s, e), k, device)[1].cpu().numpy().ravel()
-                                         for s, e in self._chunks(source.n_samples)])
+                pooled = np.concatenate([_chunk_minors(source.chunk(s, s + self._block), k, device)[1].cpu().numpy().ravel()
+                                         for s in range(0, source.n_samples, self._block)])
                 u, mef = mean_excess(pooled, ranks)
                 out[k][label] = {"quantile_ranks": ranks, "thresholds": np.asarray(u), "mef": np.asarray(mef),
                                  "fit": mean_excess_fit(ranks, mef), "quantile_ratio": float(quantile_ratio(pooled, high, low))}
