@@ -134,8 +134,9 @@ def test_precomputed_jacobians_and_new_examples(mlp, data):
         KAGeometryAnalyzer().fit(init.jacobian(X)).score(mlp.jacobian(Xn))
 
 
-def test_results_do_not_depend_on_chunking_or_n_jobs(mlp):
-    X = make_ka_regression("xor", 700, random_state=3)[0]  # several blocks of 256 examples
+def test_results_do_not_depend_on_chunking_or_n_jobs(mlp, monkeypatch):
+    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK", 256)
+    X = make_ka_regression("xor", 700, random_state=3)[0]  # several blocks
     init = mlp.initial_model()
     ref = KAGeometryAnalyzer(random_state=0).fit(init, X).transform(mlp, X)
     for params in ({"chunk_size": 7}, {"chunk_size": 1000}, {"n_jobs": 2}, {"n_jobs": 2, "chunk_size": 300}):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -37,7 +38,19 @@ __all__ = ["KAGeometryAnalyzer"]
 _ROTATION_METHODS = ("haar", "sampled")
 _COLUMN_METHODS = ("softmax", "sum")
 _PR_CONVENTIONS = ("l1/l2", "l2/l1")
-_BLOCK = 256  # examples per kernel call; fixed so that results do not depend on chunking
+_BLOCK = 1024  # examples per kernel call; fixed so that results do not depend on chunking
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_reference(m, n, ks, method, n_rotations, seed):
+    """Rotations depend only on these arguments: analyses of many models with one seed share them."""
+    return RotationReference.build(m, n, ks, method, n_rotations, seed, device="cpu")
+
+
+def _rotation_reference(m, n, ks, method, n_rotations, random_state):
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return _cached_reference(m, n, ks, method, n_rotations, int(random_state))
+    return RotationReference.build(m, n, ks, method, n_rotations, random_state, device="cpu")
 
 
 class _Source:
@@ -177,7 +190,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         even for one example is refused in ``fit`` at once.
     chunk_size : int or None, default=None
         Examples per chunk handed to one worker (default: as many as the budget allows, split
-        across ``n_jobs``), rounded to whole blocks of 256 examples (fewer when the memory
+        across ``n_jobs``), rounded to whole blocks of 1024 examples (fewer when the memory
         budget requires). Kernels always see one block, so results do not depend on it.
     random_state : int, RandomState instance or None, default=None
         Seeds the rotations.
@@ -349,8 +362,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
                 for q in qs:
                     thresholds[k, q] = float(zero_row_threshold(pooled, self.false_positive_rates_[k, q]))
         self.thresholds_ = thresholds
-        self.rotation_reference_ = RotationReference.build(
-            m, n, ks, self.rotation_method, self.n_rotations, self.random_state, device="cpu")
+        self.rotation_reference_ = _rotation_reference(
+            m, n, ks, self.rotation_method, self.n_rotations, self.random_state)
         self._model0, self._X_fit, self._source0 = model0, X, src0
         self._plan = dict(ks=ks, needed=needed, qs=qs, thresholds=thresholds, reference=self.rotation_reference_,
                           column=self.column_probability, pr=self.pr_convention, single_thread=True,
