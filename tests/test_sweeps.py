@@ -271,3 +271,44 @@ def test_real_analyzer():
     assert any(c.startswith("pr_normalized") for c in df.columns)
     df2 = sweep(grid, analyzer=KAGeometryAnalyzer(n_rotations=8), **kw)
     pd.testing.assert_frame_equal(_no_timing(df), _no_timing(df2))
+
+
+def test_backend_without_generator_support_runs_in_waves(reference, tmp_path):
+    from joblib._parallel_backends import ThreadingBackend
+
+    class ListOnlyBackend(ThreadingBackend):  # like Ray's joblib backend: no return_as="generator*"
+        supports_return_generator = False
+
+    joblib.register_parallel_backend("sklearn_ka_list_only", ListOnlyBackend)
+    with joblib.parallel_config(backend="sklearn_ka_list_only", n_jobs=1):
+        df = sweep(TINY, analyzer=FakeAnalyzer(), measure=_measure, store=tmp_path / "w", **KW)
+    pd.testing.assert_frame_equal(_no_timing(reference), _no_timing(df))
+    assert len(list((tmp_path / "w" / "tasks").glob("task-*.parquet"))) == 4
+
+
+def test_ray_backend_matches_local_run(reference):
+    ray = pytest.importorskip("ray")
+    from ray.util.joblib import register_ray
+
+    # the workers import this test module (FakeAnalyzer, _measure are pickled by reference)
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).parent)}})
+    try:
+        register_ray()
+        with joblib.parallel_config(backend="ray", n_jobs=2):
+            df = sweep(TINY, analyzer=FakeAnalyzer(), measure=_measure, **KW)
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(_no_timing(reference), _no_timing(df))
+
+
+def test_task_partition_is_per_cell_and_growing_the_grid_keeps_rows(reference):
+    small = sweep({**TINY, "hidden_units": [5]}, analyzer=FakeAnalyzer(), measure=_measure, **KW)
+    grown = reference[reference["hidden_units"] == 5].reset_index(drop=True)
+    pd.testing.assert_frame_equal(_no_timing(small), _no_timing(grown))
+    many = sweep({"hidden_units": [3], "max_epochs": [1]}, functions=["xor"], seeds=range(10),
+                 n_samples=20, analyzer=False, verbose=0)
+    assert many.attrs["sweep"]["n_tasks"] == 2  # 10 seeds -> tasks of 8 and 2
+    explicit = sweep({"hidden_units": [3], "max_epochs": [1]}, functions=["xor"], seeds=range(10),
+                     n_samples=20, analyzer=False, verbose=0, task_size=3)
+    assert explicit.attrs["sweep"]["n_tasks"] == 4

@@ -15,10 +15,17 @@ def main(argv=None):
     demo.add_argument("--max-epochs", type=int, default=10000)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--no-analysis", action="store_true", help="skip the KA observables")
+    from ._reproduce import add_parser
+
+    add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from ._demo import run_demo
 
         run_demo(hidden_units=args.hidden_units, n_samples=args.n_samples, max_epochs=args.max_epochs,
                  seed=args.seed, analysis=not args.no_analysis)
+    elif args.command == "reproduce":
+        from ._reproduce import run
+
+        return run(args)
     return 0

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid
 
@@ -360,6 +360,27 @@ def _normalise(frame):
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
+def _parallel_results(todo, n_jobs):
+    """Yield ``(task index, records)`` as tasks finish.
+
+    Backends that cannot return generators (e.g. Ray's) run the tasks in waves of twice their
+    number of workers; each wave's results are yielded (and stored) as soon as the wave ends.
+    """
+    try:
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    except ValueError as exc:
+        if "return_as" not in str(exc):
+            raise
+        parallel = None
+    if parallel is not None:
+        yield from parallel(delayed(_run_task)(t) for t in todo)
+        return
+    parallel = Parallel(n_jobs=n_jobs)
+    wave = max(1, 2 * effective_n_jobs(n_jobs))
+    for start in range(0, len(todo), wave):
+        yield from parallel(delayed(_run_task)(t) for t in todo[start:start + wave])
+
+
 # ---------------------------------------------------------------------------- sweep
 def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, measure=None,
           n_samples=1000, n_features=3, n_jobs=None, store=None, task_size="auto", verbose=1):
@@ -417,8 +438,11 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
         ``docs/sweeps.md``). Rerunning with the same store skips finished tasks; a store of a
         different sweep definition raises ``ValueError``; corrupt result files are recomputed.
     task_size : int or "auto", default="auto"
-        Most models per task; ``"auto"`` is ``min(len(seeds), 8)``. Part of the sweep definition
-        (models trained in another batch may differ in the last bits).
+        ``"auto"``: one task per grid cell (a function point and an estimator point, with all its
+        seeds), cut into tasks of at most 8 models when there are more than 8 seeds; a row then
+        depends only on its cell, so growing the grid leaves existing rows unchanged. An int:
+        consecutive models in tasks of at most that many. Part of the sweep definition (models
+        trained in another batch may differ in the last bits).
     verbose : int, default=1
         0: silent; >= 1: a tqdm progress bar over tasks.
 
@@ -456,9 +480,8 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
     template = _check_analyzer(analyzer)
     if measure is not None and not callable(measure):
         raise TypeError(f"measure must be a callable (model, X, y) -> dict or None; got {measure!r}.")
-    if task_size == "auto":
-        task_size = min(len(seeds), _MAX_AUTO_TASK)
-    task_size = _check_int("task_size", task_size, 1)
+    if task_size != "auto":
+        task_size = _check_int("task_size", task_size, 1)
 
     # ---- enumerate models: functions x function params x estimator params x seeds
     fparam_keys = []
@@ -483,7 +506,12 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
                     row["seed"] = seed
                     models.append(_Model(len(models), target, dict(p), seed))
                     rows.append(row)
-    task_models = [models[i:i + task_size] for i in range(0, len(models), task_size)]
+    if task_size == "auto":  # one task per grid cell (its seeds), cut into pieces of <= 8 models
+        S = len(seeds)
+        task_models = [models[c + i:c + min(i + _MAX_AUTO_TASK, S)]
+                       for c in range(0, len(models), S) for i in range(0, S, _MAX_AUTO_TASK)]
+    else:
+        task_models = [models[i:i + task_size] for i in range(0, len(models), task_size)]
     definition = {
         "seed_protocol": SEED_PROTOCOL,
         "estimator": "sklearn_ka.ShallowMLPRegressor",
@@ -525,10 +553,7 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
         bar = tqdm(total=len(task_models), initial=n_loaded, disable=verbose == 0, unit="task",
                    desc="sweep", leave=verbose > 1 or None)
         try:
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_run_task)(t) for t in todo
-            )
-            for index, records in results:
+            for index, records in _parallel_results(todo, n_jobs):
                 frame = _normalise(pd.DataFrame.from_records(records))
                 if st is not None:
                     st.write(index, frame)
@@ -541,6 +566,10 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
     res = pd.concat([finished[i] for i in range(len(task_models))], ignore_index=True)
     res = _normalise(res)
     params = pd.DataFrame.from_records(rows)
+    clash = sorted(set(params.columns) & set(res.columns))
+    if clash:
+        raise ValueError(f"The analyzer or measure returned column(s) {clash}, which are parameter columns "
+                         "of the sweep; rename them.")
     df = pd.concat([params, res.drop(columns="model")], axis=1)
     df.attrs["sweep"] = {"n_models": len(models), "n_tasks": len(task_models),
                          "n_loaded_tasks": n_loaded, "n_computed_tasks": len(task_models) - n_loaded,

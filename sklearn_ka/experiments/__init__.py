@@ -1,0 +1,44 @@
+"""The experiments of the KA-geometry study (SPEC section 7), each a function returning tidy pandas data.
+
+Every experiment runs through :func:`sklearn_ka.sweeps.sweep` (parallel with ``n_jobs``, resumable
+with ``store``) and takes the scale parameters (``seeds``, ``n_samples``, ``max_epochs``, ...) so
+that it can run tiny in a test or at the paper's scale.
+
+1. :func:`static_comparison` (+ :func:`static_tables`): Tables I-III.
+2. :func:`evolution`: observables at snapshots of training R^2.
+3. :func:`interpolation`: lambda-xor, G(lambda), SO(alpha)-xor.
+4. :func:`batch_size_experiment`: consistently vs example-dependent zero rows per batch size.
+5. :func:`bootstrap_experiment`: a second MLP on a frozen inner map, with controls.
+6. :func:`tails`: mean excess functions of the minors.
+7. :func:`significance`: trained vs initial, bootstrap CI and permutation p-value.
+"""
+
+from ._batch_size import BATCH_SIZES, ConsistentRowMeasure, batch_size_experiment
+from ._bootstrap import BootstrapMeasure, bootstrap_experiment, train_deep_mlp
+from ._common import PAPER_PROTOCOL
+from ._evolution import SnapshotMeasure, evolution, snapshot_levels
+from ._interpolation import FAMILIES, interpolation
+from ._significance import paired_observables, significance
+from ._static import static_comparison, static_tables
+from ._tails import TailMeasure, tails
+
+__all__ = [
+    "BATCH_SIZES",
+    "FAMILIES",
+    "PAPER_PROTOCOL",
+    "BootstrapMeasure",
+    "ConsistentRowMeasure",
+    "SnapshotMeasure",
+    "TailMeasure",
+    "batch_size_experiment",
+    "bootstrap_experiment",
+    "evolution",
+    "interpolation",
+    "paired_observables",
+    "significance",
+    "snapshot_levels",
+    "static_comparison",
+    "static_tables",
+    "tails",
+    "train_deep_mlp",
+]

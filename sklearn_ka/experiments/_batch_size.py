@@ -1,0 +1,112 @@
+"""Experiment 4: KA geometry against the mini-batch size; consistently zero rows vs dead neurons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..sweeps import sweep
+from ._common import PAPER_PROTOCOL, check_int_sequence, check_positive_int, make_analyzer, protocol_grid
+
+__all__ = ["batch_size_experiment", "ConsistentRowMeasure"]
+
+BATCH_SIZES = (32, 64, 128, 256, 512, 1000)
+
+
+class ConsistentRowMeasure:
+    """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: which neurons are consistently zero, and why.
+
+    For each false-positive rate ``q1`` the size-1 zero-row threshold ``Q^(1)`` is taken from the
+    initial model (SPEC 6.1); a neuron (row of ``J``) is consistently zero when its row mean is
+    below ``Q^(1)`` at at least ``consistent_fraction`` of the training examples. Columns (``{q}``
+    is ``q1`` formatted with ``:g``):
+
+    * ``consistent_neurons_q{q}``: their number;
+    * ``consistent_small_weight_overlap_q{q}``: the fraction of them that are among the same number
+      of neurons with the smallest mean ``|A_ij|`` over inputs ``i`` (NaN when there are none);
+      ``n / m`` is the chance level;
+    * ``consistent_negative_bias_q{q}``: the fraction of them with a negative bias ``a_j`` (NaN
+      when there are none);
+    * ``negative_bias_fraction``: the fraction of all neurons with ``a_j < 0`` (the chance level of
+      the previous column).
+    """
+
+    def __init__(self, false_positive_rates=(1e-4, 1e-3, 1e-2), consistent_fraction=0.99):
+        self.false_positive_rates = tuple(false_positive_rates)
+        self.consistent_fraction = consistent_fraction
+
+    def __call__(self, model, X, y):
+        from ..analysis import KAGeometryAnalyzer
+
+        an = KAGeometryAnalyzer(minor_sizes=(1,), false_positive_rates=self.false_positive_rates, n_rotations=1,
+                                random_state=0, n_jobs=1).fit(model.initial_model(), X)
+        row_means = np.abs(model.jacobian(X)).mean(axis=2)  # (B, m): k = 1 row means
+        A, a = model.coefs_[0], model.intercepts_[0]
+        weight = np.abs(A).mean(axis=0)
+        order = np.argsort(weight, kind="stable")
+        out = {"negative_bias_fraction": float(np.mean(a < 0))}
+        for q in self.false_positive_rates:
+            frac = (row_means < an.thresholds_[(1, q)]).mean(axis=0)
+            consistent = np.flatnonzero(frac >= self.consistent_fraction)
+            n_c = consistent.size
+            out[f"consistent_neurons_q{q:g}"] = int(n_c)
+            if n_c:
+                out[f"consistent_small_weight_overlap_q{q:g}"] = float(np.isin(consistent, order[:n_c]).mean())
+                out[f"consistent_negative_bias_q{q:g}"] = float(np.mean(a[consistent] < 0))
+            else:
+                out[f"consistent_small_weight_overlap_q{q:g}"] = float("nan")
+                out[f"consistent_negative_bias_q{q:g}"] = float("nan")
+        return out
+
+
+def batch_size_experiment(functions=("random", "xor"), batch_sizes=BATCH_SIZES, hidden_units=32, seeds=range(4), *,
+                          n_samples=1000, max_epochs=PAPER_PROTOCOL["max_epochs"], patience=PAPER_PROTOCOL["patience"],
+                          analyzer=None, n_jobs=None, store=None, verbose=0):
+    """Train each function at each mini-batch size; split zero rows into consistent and example-dependent.
+
+    Parameters
+    ----------
+    functions : sequence of str, default=("random", "xor")
+    batch_sizes : sequence of int, default=(32, 64, 128, 256, 512, 1000)
+        Each at most ``n_samples``.
+    hidden_units : int, default=32
+    seeds : sequence of int, default=range(4)
+    n_samples, max_epochs, patience :
+        Training protocol (see :func:`static_comparison`).
+    analyzer, n_jobs, store, verbose :
+        As in :func:`~sklearn_ka.sweeps.sweep`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (function, batch size, seed): the sweep columns, every analyzer key,
+        ``example_dependent_zero_rows_k{k}_q{q}`` (= zero rows - consistently zero rows, as
+        fractions of all (x, row) pairs) and the :class:`ConsistentRowMeasure` columns.
+
+    Examples
+    --------
+    >>> from sklearn_ka.experiments import batch_size_experiment
+    >>> df = batch_size_experiment(["xor"], [10, 40], hidden_units=4, seeds=[0], n_samples=40,
+    ...                            max_epochs=3, analyzer={"minor_sizes": (1,), "n_rotations": 8})
+    >>> df["batch_size"].tolist()
+    [10, 40]
+    """
+    batch_sizes = check_int_sequence("batch_sizes", batch_sizes)
+    n_samples = check_positive_int("n_samples", n_samples, 2)
+    too_big = [b for b in batch_sizes if b > n_samples]
+    if too_big:
+        raise ValueError(f"batch sizes {too_big} exceed n_samples={n_samples}.")
+    check_positive_int("hidden_units", hidden_units)
+    an = make_analyzer(analyzer)
+    qs = (1e-4, 1e-3, 1e-2) if an is False else tuple(an.get_params()["false_positive_rates"])
+    cf = 0.99 if an is False else an.get_params()["consistent_fraction"]
+    grid = protocol_grid(batch_size=batch_sizes[0], max_epochs=max_epochs, patience=patience,
+                         hidden_units=[hidden_units])
+    grid["batch_size"] = batch_sizes
+    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=an,
+               measure=ConsistentRowMeasure(qs, cf), n_samples=n_samples, n_jobs=n_jobs, store=store,
+               verbose=verbose)
+    for c in [c for c in df.columns if c.startswith("zero_rows_k")]:
+        cons = "consistent_" + c
+        if cons in df:
+            df["example_dependent_" + c] = df[c] - df[cons]
+    return df

@@ -1,0 +1,136 @@
+"""Experiment 2: every observable along one training run, against training R^2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from ..sweeps import sweep
+from ._common import PAPER_PROTOCOL, analyzer_params, check_positive_int, protocol_grid
+
+__all__ = ["evolution", "snapshot_levels"]
+
+
+_FIRST_EPOCH = -1e12  # a level every first epoch reaches
+
+
+def snapshot_levels(step=0.05, start=0.0, stop=1.0):
+    """Training-R^2 levels: a very low level (the first epoch) and ``start, start + step, ...`` up to ``stop``.
+
+    Levels the first epoch already exceeds all give that epoch's parameters; :func:`evolution`
+    keeps one snapshot per epoch, so the recorded points run from the first epoch's R^2 to the
+    final one in steps of ``step``.
+    """
+    step = float(step)
+    if not (0 < step <= 1):
+        raise ValueError(f"r2_step must be in (0, 1]; got {step!r}.")
+    if not (np.isfinite(start) and start < stop <= 1):
+        raise ValueError(f"need start < stop <= 1; got start={start!r}, stop={stop!r}.")
+    levels = np.arange(start, stop + 1e-9, step)
+    return (_FIRST_EPOCH,) + tuple(float(round(v, 10)) for v in levels if v <= 1)
+
+
+def _to_float(v):
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+class SnapshotMeasure:
+    """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: analyse the initial model and every snapshot.
+
+    Returns one JSON column ``evolution_json`` (a list of points: ``stage``, ``epoch``, ``level``,
+    ``train_r2`` and every analyzer key), expanded into tidy rows by :func:`evolution`.
+    """
+
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+
+    def __call__(self, model, X, y):
+        an = clone(self.analyzer)
+        names = an.get_params(deep=False)
+        an.set_params(**{k: v for k, v in (("random_state", model.random_state), ("n_jobs", 1)) if k in names})
+        model0 = model.initial_model()
+        an.fit(model0, X)
+        points = [dict(stage="initial", epoch=0, level=None, train_r2=float(model0.score(X, y)), **an.score(model0, X))]
+        seen = set()
+        for i, snap in enumerate(getattr(model, "snapshots_", [])):
+            if snap["epoch"] in seen:
+                continue
+            seen.add(snap["epoch"])
+            sm = model.snapshot_model(i)
+            points.append(dict(stage="snapshot", epoch=int(snap["epoch"]), level=float(snap["level"]),
+                               train_r2=float(sm.score(X, y)), **an.score(sm, X)))
+        clean = [{k: (_to_float(v) if isinstance(v, float) else v) for k, v in p.items()} for p in points]
+        return {"evolution_json": json.dumps(clean)}
+
+
+def evolution(function="xor", hidden_units=32, seeds=range(4), *, r2_step=0.05, n_samples=1000,
+              batch_size=PAPER_PROTOCOL["batch_size"], max_epochs=PAPER_PROTOCOL["max_epochs"],
+              patience=PAPER_PROTOCOL["patience"], analyzer=None, n_jobs=None, store=None, verbose=0,
+              **function_params):
+    """Every KA observable at regular steps of training R^2 during one training run per seed.
+
+    The model records its parameters at the end of the first epoch whose training R^2 reaches
+    each level ``0, r2_step, 2 r2_step, ...`` (``snapshot_r2``, plus a level that the first
+    epoch always reaches); each distinct snapshot, the initial
+    model and the final (best) model are analysed against the initialisation on the training data.
+
+    Parameters
+    ----------
+    function : str, default="xor"
+        Target function name.
+    hidden_units : int, default=32
+        Width ``m``.
+    seeds : sequence of int, default=range(4)
+    r2_step : float, default=0.05
+        Spacing of the snapshot levels.
+    n_samples, batch_size, max_epochs, patience :
+        Training protocol (see :func:`static_comparison`).
+    analyzer : KAGeometryAnalyzer, dict or None, default=None
+        Analyzer template (its ``random_state`` is set to the seed).
+    n_jobs, store, verbose :
+        As in :func:`~sklearn_ka.sweeps.sweep`.
+    **function_params
+        Family parameters of ``function``, e.g. ``lam=0.8`` for ``lambda_xor``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, point): ``function``, ``hidden_units``, ``seed``, ``stage``
+        ("initial", "snapshot" or "final"), ``epoch``, ``level`` (the R^2 level that triggered the
+        snapshot; NaN otherwise), ``train_r2`` (of that point's parameters) and every analyzer key.
+
+    Examples
+    --------
+    >>> from sklearn_ka.experiments import evolution
+    >>> df = evolution(hidden_units=4, seeds=[0], n_samples=40, batch_size=20, max_epochs=5,
+    ...                analyzer={"minor_sizes": (1,), "n_rotations": 8})
+    >>> sorted(set(df["stage"]))
+    ['final', 'initial', 'snapshot']
+    """
+    check_positive_int("hidden_units", hidden_units)
+    an = analyzer_params(analyzer)
+    levels = snapshot_levels(r2_step)
+    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience,
+                         hidden_units=[hidden_units], snapshot_r2=[levels])
+    fp = {function: {k: [v] for k, v in function_params.items()}} if function_params else None
+    df = sweep(grid, functions=[function], function_params=fp, seeds=seeds, analyzer=an,
+               measure=SnapshotMeasure(an), n_samples=n_samples, n_jobs=n_jobs, store=store, verbose=verbose)
+    keys = [c for c in df.attrs["sweep"]["result_columns"] if c not in ("evolution_json", "analysis_time")
+            and c not in ("train_r2", "test_r2", "n_epochs", "best_epoch", "stop_reason", "fit_time")]
+    rows = []
+    for _, r in df.iterrows():
+        base = {"function": r["function"], **{k: r[k] for k in function_params}, "hidden_units": int(r["hidden_units"]),
+                "seed": int(r["seed"])}
+        for p in json.loads(r["evolution_json"]):
+            rows.append({**base, **p})
+        rows.append({**base, "stage": "final", "epoch": int(r["best_epoch"]), "level": None,
+                     "train_r2": float(r["train_r2"]), **{k: r[k] for k in keys}})
+    out = pd.DataFrame(rows)
+    out["level"] = out["level"].astype(float)
+    for c in out.columns:
+        if out[c].dtype == object and c not in ("function", "stage"):
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+    return out

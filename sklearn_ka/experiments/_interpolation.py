@@ -1,0 +1,69 @@
+"""Experiment 3: KA geometry against target complexity (lambda-xor, G(lambda), SO(alpha)-xor)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..sweeps import sweep
+from ._common import PAPER_PROTOCOL, check_positive_int, check_real_sequence, make_analyzer, protocol_grid
+
+__all__ = ["interpolation", "FAMILIES"]
+
+#: Family name -> (parameter name, default values of SPEC section 7 / issue 5).
+FAMILIES = {
+    "lambda_xor": ("lam", tuple(np.round(np.linspace(0.5, 1.5, 11), 10))),
+    "gaussian": ("lam", tuple(np.round(np.linspace(0.1, 1.0, 10), 10))),
+    "so_xor": ("alpha", tuple(range(10))),
+}
+
+
+def interpolation(family="lambda_xor", values=None, hidden_units=32, seeds=range(4), *, n_samples=1000,
+                  batch_size=PAPER_PROTOCOL["batch_size"], max_epochs=PAPER_PROTOCOL["max_epochs"],
+                  patience=PAPER_PROTOCOL["patience"], analyzer=None, n_jobs=None, store=None, verbose=0):
+    """Train a family of targets over its parameter and measure every observable per point.
+
+    Parameters
+    ----------
+    family : {"lambda_xor", "gaussian", "so_xor"}, default="lambda_xor"
+        ``lambda_xor``: prod sin(lambda pi x_i), lambda in [0.5, 1.5] (default 11 points);
+        ``gaussian``: G(lambda), lambda in [0.1, 1.0] (10 points); ``so_xor``: xor in a Haar-rotated
+        basis, alpha in 0..9.
+    values : sequence of numbers or None, default=None
+        The parameter values (``None``: the defaults above).
+    hidden_units : int, default=32
+    seeds : sequence of int, default=range(4)
+    n_samples, batch_size, max_epochs, patience :
+        Training protocol (see :func:`static_comparison`).
+    analyzer, n_jobs, store, verbose :
+        As in :func:`~sklearn_ka.sweeps.sweep`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (value, seed): the sweep columns (``function``, the family parameter ``lam``
+        or ``alpha``, ``hidden_units``, ``seed``, ``train_r2``, ``test_r2``, every analyzer key) and
+        ``parameter`` (the family parameter's name) and ``value`` (its value) for uniform plotting.
+
+    Examples
+    --------
+    >>> from sklearn_ka.experiments import interpolation
+    >>> df = interpolation("gaussian", [0.2, 0.5], hidden_units=4, seeds=[0], n_samples=40,
+    ...                    batch_size=20, max_epochs=3, analyzer=False)
+    >>> df["value"].tolist()
+    [0.2, 0.5]
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {sorted(FAMILIES)}; got {family!r}.")
+    param, default = FAMILIES[family]
+    values = list(default) if values is None else check_real_sequence("values", values)
+    if family == "so_xor":
+        if any(v != int(v) or v < 0 for v in values):
+            raise ValueError(f"so_xor's alpha values must be integers >= 0; got {values}.")
+        values = [int(v) for v in values]
+    check_positive_int("hidden_units", hidden_units)
+    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience, hidden_units=[hidden_units])
+    df = sweep(grid, functions=[family], function_params={family: {param: values}}, seeds=seeds,
+               analyzer=make_analyzer(analyzer), n_samples=n_samples, n_jobs=n_jobs, store=store, verbose=verbose)
+    df.insert(1, "parameter", param)
+    df.insert(2, "value", df[param].astype(float))
+    return df

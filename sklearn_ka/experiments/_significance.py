@@ -1,0 +1,188 @@
+"""Experiment 7: is an observable of trained models different from that of their initialisations?
+
+For each observable, the per-seed paired difference ``trained - initial`` is summarised by a
+bootstrap confidence interval of its mean and tested with a permutation test.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..observables import induced_false_positive_rate
+from ._static import FUNCTIONS, WIDTHS, static_comparison
+
+__all__ = ["significance", "paired_observables"]
+
+_PAIRS = (
+    (r"pr_k(\d+)", "pr_initial_k{0}"),
+    (r"rotation_ratio_k(\d+)", "rotation_ratio_initial_k{0}"),
+    (r"column_entropy_k(\d+)", "column_entropy_initial_k{0}"),
+)
+
+
+def paired_observables(columns):
+    """Observables of a sweep frame and their initial-model reference.
+
+    Returns
+    -------
+    list of (observable, reference)
+        ``reference`` is a column name (``pr_initial_k3`` for ``pr_k3``, ...), ``"q(k)"`` for zero
+        rows (the initial model has the induced false-positive rate ``q(k)`` by construction of the
+        threshold), or ``0.0`` for the column divergence (the initial model's KL to itself) and for
+        dependent / consistently zero rows (treated as absent at initialisation, a slightly liberal
+        reference: the initial model has a few of both).
+    """
+    cols = list(columns)
+    out = []
+    for c in cols:
+        for pattern, ref in _PAIRS:
+            mt = re.fullmatch(pattern, c)
+            if mt and ref.format(mt.group(1)) in cols:
+                out.append((c, ref.format(mt.group(1))))
+        if re.fullmatch(r"zero_rows_k\d+_q.+", c):
+            out.append((c, "q(k)"))
+        elif re.fullmatch(r"(column_kl_k\d+|dependent_zero_rows_k\d+_q.+|consistent_zero_rows_k\d+_q.+)", c):
+            out.append((c, 0.0))
+    return out
+
+
+def _reference(frame, ref, col):
+    if isinstance(ref, str) and ref == "q(k)":
+        mt = re.fullmatch(r"zero_rows_k(\d+)_q(.+)", col)
+        k, q1 = int(mt.group(1)), float(mt.group(2))
+        return np.array([float(induced_false_positive_rate(q1, int(m), k)) if k <= m else np.nan
+                         for m in frame["hidden_units"]])
+    if isinstance(ref, str):
+        return frame[ref].to_numpy(dtype=float)
+    return np.full(len(frame), float(ref))
+
+
+def _mean_diff(x, y, axis=-1):
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def _test(trained, initial, *, paired, n_resamples, confidence_level, rng):
+    d = trained - initial
+    n = d.size
+    res = dict(n_seeds=n, mean_trained=np.nan, mean_initial=np.nan, mean_difference=np.nan, ci_low=np.nan,
+               ci_high=np.nan, p_value=np.nan, min_p_value=np.nan)
+    if n == 0:
+        return res
+    res.update(mean_trained=float(np.mean(trained)), mean_initial=float(np.mean(initial)),
+               mean_difference=float(np.mean(d)))
+    if n < 2:
+        return res
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if np.ptp(d) > 0:
+            data = (d,) if paired else (trained, initial)
+            stat = np.mean if paired else _mean_diff
+            ci = stats.bootstrap(data, stat, paired=False, vectorized=True, n_resamples=n_resamples,
+                                 confidence_level=confidence_level, method="percentile", random_state=rng)
+            res["ci_low"], res["ci_high"] = float(ci.confidence_interval.low), float(ci.confidence_interval.high)
+        else:
+            res["ci_low"] = res["ci_high"] = float(d[0])
+        if paired:
+            pt = stats.permutation_test((trained, initial), _mean_diff, permutation_type="samples",
+                                        vectorized=True, n_resamples=n_resamples, random_state=rng)
+            res["min_p_value"] = min(1.0, 2.0 / 2 ** n)
+        else:
+            pt = stats.permutation_test((trained, initial), _mean_diff, permutation_type="independent",
+                                        vectorized=True, n_resamples=n_resamples, random_state=rng)
+            from math import comb
+
+            res["min_p_value"] = min(1.0, 2.0 / comb(2 * n, n))
+        res["p_value"] = float(pt.pvalue)
+    return res
+
+
+def significance(frame=None, *, by=("function", "hidden_units"), observables=None, paired=True,
+                 confidence_level=0.95, n_resamples=9999, random_state=0, functions=FUNCTIONS, widths=WIDTHS,
+                 seeds=range(4), n_jobs=None, store=None, verbose=0, **static_params):
+    """Trained vs initial for every observable: bootstrap CI of the mean difference and a permutation p-value.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None, default=None
+        A :func:`static_comparison` (or any sweep) frame with analyzer columns. ``None``: run
+        ``static_comparison(functions, widths, seeds, n_jobs=..., store=..., **static_params)``.
+    by : sequence of str, default=("function", "hidden_units")
+        Groups; each group's rows are the seeds.
+    observables : sequence of str or None, default=None
+        Observable columns (``None``: all that have a reference, see :func:`paired_observables`).
+    paired : bool, default=True
+        ``True``: the statistic is the mean over seeds of ``trained - initial`` (each model against
+        its own initialisation); the test flips the sign of each seed's difference (exact with
+        ``2**n_seeds`` sign patterns, so the smallest attainable two-sided p-value is
+        ``2 / 2**n_seeds``: 0.125 with 4 seeds, 0.0078 with 8). ``False``: trained and initial values
+        as two independent samples (difference of means; smallest p ``2 / C(2n, n)``), which ignores
+        the pairing.
+    confidence_level : float, default=0.95
+    n_resamples : int, default=9999
+        Bootstrap resamples and the permutation budget (the test is exact when fewer patterns exist).
+    random_state : int, default=0
+    functions, widths, seeds, n_jobs, store, verbose, **static_params :
+        Passed to :func:`static_comparison` when ``frame`` is None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and observable: the ``by`` columns, ``observable``, ``reference`` (the
+        initial column, "q(k)" or "0"), ``n_seeds``, ``mean_trained``, ``mean_initial``,
+        ``mean_difference``, ``ci_low``, ``ci_high`` (percentile bootstrap of the mean difference),
+        ``p_value`` (two-sided permutation test), ``min_p_value`` (the smallest p-value the design
+        allows) and ``test`` ("paired" or "independent").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ka.experiments import significance
+    >>> df = pd.DataFrame({"function": ["xor"] * 4, "hidden_units": [32] * 4, "seed": range(4),
+    ...                    "pr_k3": [16.0, 15.5, 17.0, 16.2], "pr_initial_k3": [27.0, 26.5, 28.1, 27.3]})
+    >>> res = significance(df)
+    >>> str(res.loc[0, "observable"]), float(res.loc[0, "p_value"])
+    ('pr_k3', 0.125)
+    """
+    if frame is None:
+        frame = static_comparison(functions, widths, seeds, n_jobs=n_jobs, store=store, verbose=verbose,
+                                  **static_params)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame or None; got {type(frame).__name__}.")
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        raise ValueError(f"by names unknown column(s) {missing}.")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+        raise ValueError(f"n_resamples must be a positive integer; got {n_resamples!r}.")
+    pairs = paired_observables(frame.columns)
+    if observables is not None:
+        observables = [observables] if isinstance(observables, str) else list(observables)
+        known = dict(pairs)
+        bad = [o for o in observables if o not in known]
+        if bad:
+            raise ValueError(f"observable(s) {bad} have no initial-model reference in the frame; known: "
+                             f"{sorted(known)}.")
+        pairs = [(o, known[o]) for o in observables]
+    if not pairs:
+        raise ValueError("the frame has no observable with an initial-model reference (analyzer columns such as "
+                         "pr_k3 and pr_initial_k3); run static_comparison with an analyzer.")
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for key, group in frame.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for col, ref in pairs:
+            trained = group[col].to_numpy(dtype=float)
+            initial = _reference(group, ref, col)
+            ok = np.isfinite(trained) & np.isfinite(initial)
+            res = _test(trained[ok], initial[ok], paired=paired, n_resamples=n_resamples,
+                        confidence_level=confidence_level, rng=rng)
+            rows.append({**dict(zip(by, key)), "observable": col, "reference": str(ref), **res,
+                         "test": "paired" if paired else "independent"})
+    return pd.DataFrame(rows)

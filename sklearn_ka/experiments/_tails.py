@@ -1,0 +1,104 @@
+"""Experiment 6: tails of the size-k minors, trained vs initial (mean excess functions, quantile ratios)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..sweeps import sweep
+from ._common import PAPER_PROTOCOL, check_int_sequence, measure_store, protocol_grid
+
+__all__ = ["tails", "TailMeasure"]
+
+
+class TailMeasure:
+    """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: mean excess functions of the size-k minors.
+
+    Uses :meth:`KAGeometryAnalyzer.tail_statistics` of a model against its initialisation on the
+    training data; returns one JSON column ``tails_json`` expanded by :func:`tails`.
+    """
+
+    def __init__(self, minor_sizes=(1, 2, 3), quantile_ranks=None, high=0.99, low=0.01):
+        self.minor_sizes = tuple(minor_sizes)
+        self.quantile_ranks = None if quantile_ranks is None else [float(q) for q in quantile_ranks]
+        self.high = high
+        self.low = low
+
+    def __call__(self, model, X, y):
+        import warnings
+
+        from ..analysis import KAGeometryAnalyzer
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # sizes above min(n, m) are dropped
+            an = KAGeometryAnalyzer(minor_sizes=self.minor_sizes, n_rotations=1, random_state=0, n_jobs=1)
+            an.fit(model.initial_model(), X)
+        stats = an.tail_statistics(model, X, quantile_ranks=self.quantile_ranks, high=self.high, low=self.low)
+        points = []
+        for k, per in stats.items():
+            for label, s in per.items():
+                slope, intercept = s["fit"]
+                for q, u, mef in zip(s["quantile_ranks"], s["thresholds"], s["mef"]):
+                    points.append(dict(k=int(k), model=label, quantile_rank=float(q), threshold=float(u),
+                                       mef=None if not np.isfinite(mef) else float(mef), fit_slope=slope,
+                                       fit_intercept=intercept, quantile_ratio=s["quantile_ratio"]))
+        return {"tails_json": json.dumps(points, default=lambda v: None)}
+
+
+def tails(functions=("xor", "linear", "random"), hidden_units=32, seeds=range(4), *, minor_sizes=(1, 2, 3),
+          quantile_ranks=None, n_samples=1000, batch_size=PAPER_PROTOCOL["batch_size"],
+          max_epochs=PAPER_PROTOCOL["max_epochs"], patience=PAPER_PROTOCOL["patience"], n_jobs=None, store=None,
+          verbose=0):
+    """Mean excess functions of the pooled size-k minors of trained and initial models (SPEC 6.5).
+
+    Parameters
+    ----------
+    functions : sequence of str, default=("xor", "linear", "random")
+    hidden_units : int, default=32
+    seeds : sequence of int, default=range(4)
+    minor_sizes : sequence of int, default=(1, 2, 3)
+    quantile_ranks : sequence of float or None, default=None
+        Ranks q of the thresholds ``u = Q(q)``; ``None``: 0.90, 0.91, ..., 0.99.
+    n_samples, batch_size, max_epochs, patience :
+        Training protocol (see :func:`static_comparison`).
+    n_jobs, store, verbose :
+        As in :func:`~sklearn_ka.sweeps.sweep`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (function, seed, k, model, quantile rank): ``function``, ``hidden_units``,
+        ``seed``, ``train_r2``, ``k``, ``model`` ("trained" or "initial"), ``quantile_rank``,
+        ``threshold`` (``u``), ``mef``, and per (function, seed, k, model) ``fit_slope``,
+        ``fit_intercept`` (least squares MEF ~ slope q + intercept) and ``quantile_ratio`` (0.99 / 0.01
+        quantile of the minors).
+
+    Examples
+    --------
+    >>> from sklearn_ka.experiments import tails
+    >>> df = tails(["xor"], hidden_units=4, seeds=[0], minor_sizes=(1,), n_samples=40, batch_size=20,
+    ...            max_epochs=3)
+    >>> sorted(set(df["model"]))
+    ['initial', 'trained']
+    """
+    minor_sizes = tuple(check_int_sequence("minor_sizes", minor_sizes))
+    if quantile_ranks is not None:
+        q = np.asarray(quantile_ranks, dtype=float).ravel()
+        if q.size == 0 or not np.all((q >= 0) & (q < 1)):
+            raise ValueError(f"quantile_ranks must be non-empty numbers in [0, 1); got {quantile_ranks!r}.")
+    measure = TailMeasure(minor_sizes, quantile_ranks)
+    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience, hidden_units=[hidden_units])
+    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=False, measure=measure, n_samples=n_samples,
+               n_jobs=n_jobs, store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]),
+               verbose=verbose)
+    rows = []
+    for _, r in df.iterrows():
+        base = dict(function=r["function"], hidden_units=int(r["hidden_units"]), seed=int(r["seed"]),
+                    train_r2=float(r["train_r2"]))
+        rows += [{**base, **p} for p in json.loads(r["tails_json"])]
+    out = pd.DataFrame(rows)
+    for c in ("mef", "fit_slope", "fit_intercept", "quantile_ratio"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out

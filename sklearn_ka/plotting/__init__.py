@@ -1,0 +1,27 @@
+"""Figures of the KA-geometry study, in scikit-learn's Display pattern.
+
+Each Display is built with ``XDisplay.from_model(...)`` or ``XDisplay.from_frame(...)`` (which
+compute and plot) or constructed from precomputed data and drawn with ``.plot(ax=None, ...)``;
+after plotting it holds ``ax_`` (or ``axes_``), ``figure_`` and the artists (``lines_``,
+``bars_``, ``images_``, ...). matplotlib is imported only when plotting.
+
+* :class:`WeightHeatmapDisplay`, :class:`JacobianHeatmapDisplay`: before/after training.
+* :class:`RankValueDisplay`: Zipf plots of size-k row means with the initial quantile lines.
+* :class:`MinorHistogramDisplay`: size-k minors on a log x axis, trained vs initial.
+* :class:`ObservableDisplay`: any observable against width, training R^2, lambda, batch size.
+* :class:`MeanExcessDisplay`: mean excess function curves with linear fits.
+"""
+
+from ._heatmaps import JacobianHeatmapDisplay, WeightHeatmapDisplay
+from ._minors import MinorHistogramDisplay, RankValueDisplay
+from ._observables import ObservableDisplay
+from ._tails import MeanExcessDisplay
+
+__all__ = [
+    "JacobianHeatmapDisplay",
+    "MeanExcessDisplay",
+    "MinorHistogramDisplay",
+    "ObservableDisplay",
+    "RankValueDisplay",
+    "WeightHeatmapDisplay",
+]

@@ -1,0 +1,122 @@
+"""Observables against a parameter (width, training R^2, lambda, batch size), with error bars."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._base import get_axes
+
+__all__ = ["ObservableDisplay"]
+
+_ERRORS = ("sem", "std", None)
+
+
+class ObservableDisplay:
+    """An observable (mean over seeds, with error bars) against a parameter, one line per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Aggregated points: columns ``hue``, ``x``, ``y``, ``error``, ``count`` (as made by
+        :meth:`from_frame`).
+    x_name, y_name : str
+        Axis labels.
+    reference : float or None
+        A horizontal reference line (e.g. 1 for normalised observables).
+
+    Attributes (after plot)
+    -----------------------
+    lines_ : dict
+        Group label -> ErrorbarContainer (``lines_[g].lines[0]`` is the Line2D of the means).
+    reference_line_ : Line2D or None
+    ax_, figure_
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from sklearn_ka.plotting import ObservableDisplay
+    >>> df = pd.DataFrame({"function": ["xor"] * 4, "hidden_units": [4, 4, 8, 8],
+    ...                    "train_r2": [0.3, 0.5, 0.7, 0.7]})
+    >>> disp = ObservableDisplay.from_frame(df, "hidden_units", "train_r2")
+    >>> disp.lines_["xor"].lines[0].get_ydata().tolist()
+    [0.4, 0.7]
+    """
+
+    def __init__(self, data, x_name, y_name, *, reference=None, xscale="linear", yscale="linear"):
+        self.data = data
+        self.x_name, self.y_name = x_name, y_name
+        self.reference = reference
+        self.xscale, self.yscale = xscale, yscale
+
+    @classmethod
+    def from_frame(cls, frame, x, y, *, hue="function", error="sem", aggregate=True, scale=1.0, reference=None,
+                   xscale="linear", yscale="linear", ylabel=None, ax=None, **plot_kw):
+        """Aggregate ``frame[y]`` over the rows of each (``hue``, ``x``) and plot it.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            E.g. a sweep or experiment result (one row per model, or per snapshot).
+        x, y : str
+            Column names.
+        hue : str or None, default="function"
+            One line per value (``None``: a single line).
+        error : {"sem", "std", None}, default="sem"
+            Error bars: standard error or standard deviation over the rows of a point (ddof=1).
+        aggregate : bool, default=True
+            ``False``: draw every row (sorted by ``x``), no error bars (e.g. evolution, one line per seed
+            with ``hue="seed"``).
+        scale : float, default=1.0
+            Multiplies ``y`` (e.g. 100 for percentages).
+        reference : float or None
+        xscale, yscale : {"linear", "log"}
+        ylabel : str or None
+        ax : Axes or None
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+        missing = [c for c in (x, y) + ((hue,) if hue else ()) if c not in frame.columns]
+        if missing:
+            raise ValueError(f"frame has no column(s) {missing}; columns are {list(frame.columns)}.")
+        if error not in _ERRORS:
+            raise ValueError(f"error must be one of {_ERRORS}; got {error!r}.")
+        df = pd.DataFrame({"hue": frame[hue].astype(str) if hue else "", "x": frame[x].astype(float),
+                           "y": frame[y].astype(float) * scale})
+        if aggregate:
+            g = df.groupby(["hue", "x"], sort=True)["y"]
+            data = g.mean().rename("y").to_frame()
+            std = g.std(ddof=1)
+            data["count"] = g.count()
+            data["error"] = (std / np.sqrt(data["count"]) if error == "sem" else std) if error else np.nan
+            data = data.reset_index()
+        else:
+            data = df.sort_values(["hue", "x"], kind="stable").assign(error=np.nan, count=1).reset_index(drop=True)
+        order = list(dict.fromkeys(df["hue"]))
+        data["hue"] = pd.Categorical(data["hue"], categories=order, ordered=True)
+        data = data.sort_values(["hue", "x"], kind="stable").reset_index(drop=True)
+        data["hue"] = data["hue"].astype(str)
+        disp = cls(data, x, ylabel or y, reference=reference, xscale=xscale, yscale=yscale)
+        return disp.plot(ax=ax, **plot_kw)
+
+    def plot(self, ax=None, *, marker="o", capsize=3, legend=True):
+        """Draw on ``ax`` (a new figure when None)."""
+        fig, (ax,) = get_axes(ax, 1, type(self).__name__)
+        self.lines_ = {}
+        for label, d in self.data.groupby("hue", sort=False):
+            err = d["error"].to_numpy(dtype=float)
+            self.lines_[label] = ax.errorbar(d["x"], d["y"], yerr=None if np.all(np.isnan(err)) else err,
+                                             marker=marker, capsize=capsize, label=label or None)
+        self.reference_line_ = None
+        if self.reference is not None:
+            self.reference_line_ = ax.axhline(self.reference, color="0.5", linestyle="--", linewidth=1)
+        ax.set_xscale(self.xscale)
+        ax.set_yscale(self.yscale)
+        ax.set_xlabel(self.x_name)
+        ax.set_ylabel(self.y_name)
+        if legend and any(self.lines_):
+            ax.legend(fontsize=7)
+        self.ax_, self.figure_ = ax, fig
+        return self

@@ -1,0 +1,108 @@
+"""Mean excess function (MEF) curves of size-k minors, trained vs initial, with linear fits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..observables import mean_excess_fit
+from ._base import get_axes, initial_of
+
+__all__ = ["MeanExcessDisplay"]
+
+
+class MeanExcessDisplay:
+    """``MEF(Q(q))`` against the quantile rank ``q``, one curve per (group, model), with dashed linear fits.
+
+    A flat MEF means an exponential tail, an increasing one a power law (SPEC 6.5).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Columns ``label``, ``quantile_rank``, ``mef`` (mean over seeds), ``error``.
+    k : int
+    yscale : {"linear", "log"}
+
+    Attributes (after plot)
+    -----------------------
+    lines_ : dict
+        Label (e.g. "xor trained") -> ErrorbarContainer.
+    fit_lines_ : dict
+        Label -> Line2D of the least-squares line.
+    fits_ : dict
+        Label -> (slope, intercept).
+    ax_, figure_
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_ka import ShallowMLPRegressor, make_ka_regression
+    >>> from sklearn_ka.plotting import MeanExcessDisplay
+    >>> X, y = make_ka_regression("xor", 50, 3, random_state=0)
+    >>> model = ShallowMLPRegressor(4, max_epochs=2, batch_size=25, random_state=0).fit(X, y)
+    >>> disp = MeanExcessDisplay.from_model(model, X, k=1)
+    >>> sorted(disp.lines_)
+    ['initial', 'trained']
+    """
+
+    def __init__(self, data, k, *, yscale="linear", name=None):
+        self.data = data
+        self.k = k
+        self.yscale = yscale
+        self.name = name
+
+    @classmethod
+    def from_model(cls, model, X, k=1, *, quantile_ranks=None, initial="auto", name=None, ax=None, **plot_kw):
+        """Compute the MEF of ``model`` (and its initial model) on ``X`` with the analyzer and plot it."""
+        from ..analysis import KAGeometryAnalyzer
+
+        init = initial_of(model, initial)
+        if init is None:
+            raise ValueError("MeanExcessDisplay.from_model needs the initial model (initial='auto' or a model).")
+        an = KAGeometryAnalyzer(minor_sizes=(k,), n_rotations=1, random_state=0).fit(init, X)
+        stats = an.tail_statistics(model, X, quantile_ranks=quantile_ranks)[k]
+        rows = [dict(label=label, quantile_rank=q, mef=v, error=np.nan)
+                for label in ("trained", "initial") for q, v in zip(stats[label]["quantile_ranks"], stats[label]["mef"])]
+        return cls(pd.DataFrame(rows), k, name=name).plot(ax=ax, **plot_kw)
+
+    @classmethod
+    def from_frame(cls, frame, k=1, *, functions=None, models=("trained", "initial"), error="sem", name=None,
+                   ax=None, **plot_kw):
+        """Plot the output of :func:`sklearn_ka.experiments.tails` for one ``k`` (mean over seeds)."""
+        need = {"function", "k", "model", "quantile_rank", "mef"}
+        if not isinstance(frame, pd.DataFrame) or need - set(frame.columns):
+            raise ValueError(f"frame must be a tails() DataFrame with columns {sorted(need)}.")
+        if error not in ("sem", "std", None):
+            raise ValueError(f"error must be 'sem', 'std' or None; got {error!r}.")
+        df = frame[(frame["k"] == k) & frame["model"].isin(models)]
+        if functions is not None:
+            df = df[df["function"].isin(list(functions))]
+        if df.empty:
+            raise ValueError(f"no rows for k={k} and the requested functions/models.")
+        df = df.assign(label=df["function"] + " " + df["model"])
+        g = df.groupby(["label", "quantile_rank"], sort=False)["mef"]
+        data = g.mean().rename("mef").to_frame()
+        std, n = g.std(ddof=1), g.count()
+        data["error"] = (std / np.sqrt(n) if error == "sem" else std) if error else np.nan
+        return cls(data.reset_index(), k, name=name).plot(ax=ax, **plot_kw)
+
+    def plot(self, ax=None, *, yscale=None, capsize=2):
+        """Draw on ``ax`` (a new figure when None)."""
+        fig, (ax,) = get_axes(ax, 1, type(self).__name__)
+        self.lines_, self.fit_lines_, self.fits_ = {}, {}, {}
+        for label, d in self.data.groupby("label", sort=False):
+            q, mef, err = (d[c].to_numpy(dtype=float) for c in ("quantile_rank", "mef", "error"))
+            cont = ax.errorbar(q, mef, yerr=None if np.all(np.isnan(err)) else err, marker="o", markersize=3,
+                               capsize=capsize, label=label)
+            slope, intercept = mean_excess_fit(q, mef)
+            self.lines_[label], self.fits_[label] = cont, (slope, intercept)
+            (self.fit_lines_[label],) = ax.plot(q, slope * q + intercept, linestyle="--", linewidth=1,
+                                                color=cont.lines[0].get_color())
+        ax.set_yscale(yscale or self.yscale)
+        ax.set_xlabel("quantile rank q")
+        ax.set_ylabel(f"MEF(Q(q)) of size-{self.k} minors")
+        ax.set_title(f"mean excess, k={self.k}" + (f" ({self.name})" if self.name else ""))
+        ax.legend(fontsize=7)
+        self.ax_, self.figure_ = ax, fig
+        return self
