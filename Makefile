@@ -25,6 +25,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The documentation: installs the docs extras into $(VENV), then builds with warnings as errors
+# (the gallery in examples/ is executed). Output: docs/_build/html/index.html.
+docs: $(STAMP)
+	$(BIN)/python -m pip install -e ".[docs]"
+	MPLBACKEND=Agg $(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 

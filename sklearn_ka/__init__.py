@@ -9,10 +9,12 @@ from .engine import ACTIVATIONS, get_activation
 from .jacobians import inner_factors, inner_jacobian
 from .neural_network import (
     CriticalBatchSize,
+    ShallowMLPClassifier,
     ShallowMLPRegressor,
     estimate_critical_batch_size,
     fit_many,
 )
+from .sweeps import summarize, sweep
 from .targets import TargetFunction, list_targets, make_ka_regression, make_target, register_target
 
 __version__ = "0.1.0.dev0"
@@ -21,6 +23,7 @@ __all__ = [
     "ACTIVATIONS",
     "CriticalBatchSize",
     "KAGeometryAnalyzer",
+    "ShallowMLPClassifier",
     "ShallowMLPRegressor",
     "TargetFunction",
     "estimate_critical_batch_size",
@@ -33,4 +36,6 @@ __all__ = [
     "make_ka_regression",
     "make_target",
     "register_target",
+    "summarize",
+    "sweep",
 ]

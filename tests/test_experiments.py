@@ -167,8 +167,8 @@ def test_train_deep_mlp_learns_linear():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (200, 3))
     y = X @ np.array([0.5, -0.3, 0.2])
-    res = train_deep_mlp(X, y, X, y, (8, 8), batch_size=50, max_epochs=200, patience=20)
-    assert res["train_r2"] > 0.95 and 1 <= res["best_epoch"] <= res["n_epochs"]
+    res = train_deep_mlp(X, y, X, y, (8, 8), batch_size=100, max_epochs=60, patience=20)
+    assert res["train_r2"] > 0.9 and 1 <= res["best_epoch"] <= res["n_epochs"]
     with pytest.raises(ValueError, match="batch_size"):
         train_deep_mlp(X, y, X, y, (4,), batch_size=500)
 

@@ -197,7 +197,7 @@ def test_store_resume_refuse_and_corrupt(tmp_path, reference):
 _KILL_SCRIPT = """
 import sys
 from sklearn_ka.sweeps import sweep
-sweep({"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [300], "patience": [300], "batch_size": [10]},
+sweep({"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [200], "patience": [200], "batch_size": [10]},
       functions=["xor"], seeds=[0, 1], n_samples=40, analyzer=False, verbose=0, store=sys.argv[1])
 """
 
@@ -221,7 +221,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
             proc.kill()
     n_done = len(list((store / "tasks").glob("task-*.parquet")))
     assert 2 <= n_done < 6
-    grid = {"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [300], "patience": [300], "batch_size": [10]}
+    grid = {"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [200], "patience": [200], "batch_size": [10]}
     kw = dict(functions=["xor"], seeds=[0, 1], n_samples=40, analyzer=False, verbose=0)
     resumed = sweep(grid, store=store, **kw)
     assert resumed.attrs["sweep"]["n_loaded_tasks"] == n_done
@@ -253,15 +253,6 @@ def test_summarize_sweep_output(reference):
     assert {"train_r2", "test_r2", "jac_ratio"} <= cols and "seed" not in cols and "stop_reason" not in cols
 
 
-def _has_real_analyzer():
-    try:
-        from sklearn_ka.analysis import KAGeometryAnalyzer  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _has_real_analyzer(), reason="sklearn_ka.analysis.KAGeometryAnalyzer not landed yet")
 def test_real_analyzer():
     from sklearn_ka.analysis import KAGeometryAnalyzer
 

@@ -11,6 +11,7 @@ def add_parser(sub):
                       help="Tables I-III and their figures (default; about 5-10 minutes on 2 cores)")
     mode.add_argument("--full", dest="full", action="store_true",
                       help="every experiment at the paper's scale (hours; resumable through OUT/store)")
+    p.set_defaults(full=False)
     p.add_argument("--out", default="reproduce-report", help="output directory (default: reproduce-report)")
     p.add_argument("--n-jobs", type=int, default=None,
                    help="parallel sweep tasks (default: the number of CPUs, at most 8)")

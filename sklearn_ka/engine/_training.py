@@ -31,7 +31,7 @@ from ._activations import get_activation
 
 __all__ = ["TrainingResult", "train_stacked", "pack_parameters", "unpack_parameters", "torch_threads"]
 
-_HISTORY_COLUMNS = ("train_loss", "monitored_loss", "train_r2", "monitored_r2")
+_LOSSES = {"squared_error": "r2", "cross_entropy": "accuracy"}  # loss -> the score recorded beside it
 
 
 @contextlib.contextmanager
@@ -49,24 +49,30 @@ def torch_threads(n_threads):
 
 
 def pack_parameters(A, a, B, b):
-    """Stack ``A (K, n, M)``, ``a (K, M)``, ``B (K, M)``, ``b (K,)`` into a flat ``(K, P)`` array.
+    """Stack ``A (K, n, M)``, ``a (K, M)``, ``B (K, M[, C])``, ``b (K[, C])`` into a flat ``(K, P)`` array.
 
-    The layout is ``[A.ravel() (n*M), a (M), B (M), b (1)]`` per model.
+    The layout is ``[A.ravel() (n*M), a (M), B.ravel() (M*C), b (C)]`` per model (C = 1 output
+    for regression, one per class for classification).
     """
     K = A.shape[0]
-    parts = [A.reshape(K, -1), a.reshape(K, -1), B.reshape(K, -1), b.reshape(K, 1)]
+    parts = [A.reshape(K, -1), a.reshape(K, -1), B.reshape(K, -1), b.reshape(K, -1)]
     return torch.cat(parts, 1) if isinstance(A, torch.Tensor) else np.concatenate(parts, 1)
 
 
-def unpack_parameters(flat, n_features, width):
-    """Inverse of :func:`pack_parameters`: views ``A (K, n, M)``, ``a``, ``B``, ``b``."""
+def unpack_parameters(flat, n_features, width, n_outputs=1):
+    """Inverse of :func:`pack_parameters`: views ``A (K, n, M)``, ``a (K, M)``, ``B``, ``b``.
+
+    With one output ``B`` is ``(K, M)`` and ``b`` is ``(K,)``; with ``C > 1`` outputs they are
+    ``(K, M, C)`` and ``(K, C)``.
+    """
     K = flat.shape[0]
     nM = n_features * width
     A = flat[:, :nM].reshape(K, n_features, width)
     a = flat[:, nM : nM + width]
-    B = flat[:, nM + width : nM + 2 * width]
-    b = flat[:, nM + 2 * width]
-    return A, a, B, b
+    if n_outputs == 1:
+        return A, a, flat[:, nM + width : nM + 2 * width], flat[:, nM + 2 * width]
+    end = nM + width + width * n_outputs
+    return A, a, flat[:, nM + width : end].reshape(K, width, n_outputs), flat[:, end : end + n_outputs]
 
 
 @dataclass
@@ -82,10 +88,12 @@ class TrainingResult:
     best_epoch : int
         Epoch (1-based) whose parameters are kept; 0 means the initial ones.
     history : dict of ndarray
-        Per-epoch ``epoch``, ``train_loss``, ``monitored_loss``, ``train_r2``, ``monitored_r2``.
+        Per-epoch ``epoch``, ``train_loss``, ``monitored_loss``, ``train_r2``, ``monitored_r2``
+        (``train_accuracy``, ``monitored_accuracy`` with the cross-entropy loss).
     snapshots : list of dict
-        One entry per ``snapshot_r2`` level crossed: ``level``, ``epoch``, ``train_r2`` and the
-        flat ``params`` at the end of the first epoch whose training R^2 reached the level.
+        One entry per ``snapshot_r2`` level crossed: ``level``, ``epoch``, ``train_r2`` (or
+        ``train_accuracy``) and the flat ``params`` at the end of the first epoch whose training
+        score reached the level.
     stop_reason : str
         ``"patience"``, ``"max_epochs"`` or ``"non_finite"``.
     train_time : float
@@ -109,9 +117,22 @@ def _r2(sse, sst):
 
 
 def _forward(activation, A, a, B, b, X):
-    """Predictions (K, N) for X of shape (K or 1, N, n)."""
+    """Predictions (K, N), or logits (K, N, C), for X of shape (K or 1, N, n)."""
     H = activation.torch_fn(torch.matmul(X, A).add_(a[:, None, :]))
+    if B.dim() == 3:
+        return torch.matmul(H, B).add_(b[:, None, :])
     return torch.linalg.vecdot(H, B[:, None, :]).add_(b[:, None])
+
+
+def _evaluate(activation, params, X, y, Y, loss):
+    """(mean loss, score) per model as numpy arrays: MSE and the sum of squares, or CE and accuracy."""
+    out = _forward(activation, *params, X)
+    if loss == "squared_error":
+        sse = ((out - y) ** 2).sum(1).cpu().numpy()
+        return sse / out.shape[1], sse
+    ce = (torch.logsumexp(out, -1) - (out * Y).sum(-1)).mean(1)
+    acc = (out.argmax(-1) == y.long()).double().mean(1)
+    return ce.cpu().numpy().astype(np.float64), acc.cpu().numpy()
 
 
 def train_stacked(
@@ -139,16 +160,18 @@ def train_stacked(
     dtype=torch.float32,
     n_threads="auto",
     verbose=0,
+    loss="squared_error",
 ):
     """Train K stacked one-hidden-layer MLPs with Adam and per-model early stopping.
 
     Parameters
     ----------
     A, a, B, b : ndarray
-        Initial parameters of shapes ``(K, n, M)``, ``(K, M)``, ``(K, M)``, ``(K,)``.
+        Initial parameters of shapes ``(K, n, M)``, ``(K, M)``, ``(K, M)``, ``(K,)``; with the
+        cross-entropy loss and C classes ``B`` is ``(K, M, C)`` and ``b`` is ``(K, C)``.
     X, y : ndarray
         Training data, ``(K, N, n)`` and ``(K, N)``, or ``(1, N, n)`` and ``(1, N)`` shared by
-        all models.
+        all models. With the cross-entropy loss ``y`` holds class indices ``0 .. C-1``.
     X_val, y_val : ndarray or None
         Monitored held-out data with the same leading-axis convention. When ``None`` the
         training loss is monitored.
@@ -175,6 +198,9 @@ def train_stacked(
         and the global torch setting otherwise; ``None`` leaves the global setting.
     verbose : int
         Print progress every ``max(1, 1000 // verbose)`` epochs when positive.
+    loss : {"squared_error", "cross_entropy"}, default="squared_error"
+        Mean squared error of a single output (R^2 recorded beside it), or softmax
+        cross-entropy over C outputs (accuracy recorded beside it).
 
     Returns
     -------
@@ -184,6 +210,11 @@ def train_stacked(
     act = get_activation(activation)
     K, n, M = A.shape
     dev = torch.device(device)
+    if loss not in _LOSSES:
+        raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}.")
+    regression = loss == "squared_error"
+    C = 1 if regression else int(np.shape(B)[2])
+    columns = ("train_loss", "monitored_loss", f"train_{_LOSSES[loss]}", f"monitored_{_LOSSES[loss]}")
 
     def as_t(arr):
         return torch.tensor(np.asarray(arr), dtype=dtype, device=dev)  # a copy: inputs may be read-only
@@ -193,21 +224,32 @@ def train_stacked(
     if hidden_mask is None:
         hidden_mask = np.ones((K, M))
     hm = np.asarray(hidden_mask, dtype=float)
-    grad_mask = as_t(pack_parameters(np.repeat(hm[:, None, :], n, 1), hm, hm, np.ones(K)))
+    grad_mask = as_t(pack_parameters(np.repeat(hm[:, None, :], n, 1), hm, np.repeat(hm[:, :, None], C, 2),
+                                     np.ones((K, C))))
 
-    Xt, yt = as_t(X), as_t(y)
+    def targets(y_arr):
+        """(y tensor, one-hot tensor or None, per-model total sum of squares or None)."""
+        yt_ = as_t(y_arr)
+        if not regression:
+            return yt_, torch.nn.functional.one_hot(torch.as_tensor(np.asarray(y_arr), device=dev).long(), C).to(dtype), None
+        y_np = np.asarray(y_arr, dtype=np.float64)
+        return yt_, None, np.broadcast_to(((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1), (K,)).copy()
+
+    def scores(raw, sst):
+        return _r2(raw, sst) if regression else raw
+
+    Xt = as_t(X)
+    yt, Yt, sst_train = targets(y)
     shared = Xt.shape[0] == 1
     N = Xt.shape[1]
     has_val = X_val is not None
     if has_val:
-        Xv, yv = as_t(X_val), as_t(y_val)
+        Xv = as_t(X_val)
+        yv, Yv, sst_val = targets(y_val)
         shared_val = Xv.shape[0] == 1
-    y_np = np.asarray(y, dtype=np.float64)
-    sst_train = ((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1)
-    sst_train = np.broadcast_to(sst_train, (K,)).copy()
-    if has_val:
-        yv_np = np.asarray(y_val, dtype=np.float64)
-        sst_val = np.broadcast_to(((yv_np - yv_np.mean(1, keepdims=True)) ** 2).sum(1), (K,)).copy()
+    sub = (lambda t, rows: t) if shared else (lambda t, rows: None if t is None else t[rows])
+    sub_val = (lambda t, rows: t) if has_val and shared_val else (lambda t, rows: None if t is None else t[rows])
+    Ytrain = Yt if Yt is not None else yt  # what the mini-batches gather: one-hot or values
 
     if shuffle_seeds is None:
         shuffle_seeds = range(K)
@@ -223,7 +265,7 @@ def train_stacked(
     best_loss = np.full(K, np.inf)
     best_epoch = np.zeros(K, dtype=int)
     wait = np.zeros(K, dtype=int)
-    history = np.full((max_epochs, K, len(_HISTORY_COLUMNS)), np.nan)
+    history = np.full((max_epochs, K, len(columns)), np.nan)
     active = np.arange(K)
     results = [None] * K
     batch_size = int(min(batch_size, N))
@@ -239,7 +281,7 @@ def train_stacked(
                 n_epochs=epoch,
                 best_epoch=int(best_epoch[k]),
                 history={"epoch": np.arange(1, epoch + 1)}
-                | {c: history[:epoch, k, i].copy() for i, c in enumerate(_HISTORY_COLUMNS)},
+                | {c: history[:epoch, k, i].copy() for i, c in enumerate(columns)},
                 snapshots=snapshots[k],
                 stop_reason=reason,
                 train_time=time.perf_counter() - t0,
@@ -254,24 +296,32 @@ def train_stacked(
                 np.stack([rngs[k].permutation(N) for k in active]), device=dev
             )
             if shared:
-                Xp, yp = Xt[0][perm], yt[0][perm]
+                Xp, yp = Xt[0][perm], Ytrain[0][perm]
             else:
                 rows = torch.as_tensor(active, device=dev)[:, None]
-                Xp, yp = Xt[rows, perm], yt[rows, perm]
-            Aw, aw, Bw, bw = unpack_parameters(flat, n, M)
+                Xp, yp = Xt[rows, perm], Ytrain[rows, perm]
+            Aw, aw, Bw, bw = unpack_parameters(flat, n, M, C)
             for s in starts:
                 Xb = Xp[:, s : s + batch_size]
                 yb = yp[:, s : s + batch_size]
                 Z = torch.baddbmm(aw[:, None, :], Xb, Aw)
                 H = act.torch_fn(Z)
-                # matrix-vector products as vecdot / broadcasting: batched GEMMs with an inner or
-                # outer dimension of 1 are several times slower on the CPU
-                pred = torch.linalg.vecdot(H, Bw[:, None, :]).add_(bw[:, None])
-                g = (pred - yb).mul_(2.0 / Xb.shape[1])
-                gB = torch.bmm(g[:, None, :], H).squeeze(1)
-                gZ = act.backward(g[:, :, None] * Bw[:, None, :], Z)
+                if regression:
+                    # matrix-vector products as vecdot / broadcasting: batched GEMMs with an inner
+                    # or outer dimension of 1 are several times slower on the CPU
+                    pred = torch.linalg.vecdot(H, Bw[:, None, :]).add_(bw[:, None])
+                    g = (pred - yb).mul_(2.0 / Xb.shape[1])
+                    gB = torch.bmm(g[:, None, :], H).squeeze(1)
+                    gZ = act.backward(g[:, :, None] * Bw[:, None, :], Z)
+                    gb = g.sum(1, keepdim=True)
+                else:  # softmax cross-entropy: d loss / d logits = (softmax - one-hot) / batch
+                    logits = torch.baddbmm(bw[:, None, :], H, Bw)
+                    g = torch.softmax(logits, -1).sub_(yb).div_(Xb.shape[1])
+                    gB = torch.bmm(H.transpose(1, 2), g).reshape(Ka, -1)
+                    gZ = act.backward(torch.bmm(g, Bw.transpose(1, 2)), Z)
+                    gb = g.sum(1)
                 gA = torch.bmm(Xb.transpose(1, 2), gZ)
-                grad = torch.cat([gA.reshape(Ka, -1), gZ.sum(1), gB, g.sum(1, keepdim=True)], 1)
+                grad = torch.cat([gA.reshape(Ka, -1), gZ.sum(1), gB, gb], 1)
                 grad.mul_(grad_mask)
                 step += 1
                 m1.mul_(beta1).add_(grad, alpha=1.0 - beta1)
@@ -282,16 +332,13 @@ def train_stacked(
                 flat.addcdiv_(m1, denom, value=-learning_rate / bc1)
 
             # end of epoch: exact losses of the current parameters
-            sse = ((_forward(act, Aw, aw, Bw, bw, Xt if shared else Xt[active]) - (yt if shared else yt[active])) ** 2).sum(1)
-            sse = sse.cpu().numpy()
-            train_loss = sse / N
-            train_r2 = _r2(sse, sst_train[active])
+            params = (Aw, aw, Bw, bw)
+            train_loss, raw = _evaluate(act, params, sub(Xt, active), sub(yt, active), sub(Yt, active), loss)
+            train_r2 = scores(raw, None if sst_train is None else sst_train[active])
             if has_val:
-                Xvv = Xv if shared_val else Xv[active]
-                yvv = yv if shared_val else yv[active]
-                sse_v = ((_forward(act, Aw, aw, Bw, bw, Xvv) - yvv) ** 2).sum(1).cpu().numpy()
-                mon_loss = sse_v / Xvv.shape[1]
-                mon_r2 = _r2(sse_v, sst_val[active])
+                mon_loss, raw_v = _evaluate(act, params, sub_val(Xv, active), sub_val(yv, active),
+                                            sub_val(Yv, active), loss)
+                mon_r2 = scores(raw_v, None if sst_val is None else sst_val[active])
             else:
                 mon_loss, mon_r2 = train_loss, train_r2
             history[epoch - 1, active] = np.stack([train_loss, mon_loss, train_r2, mon_r2], 1)
@@ -309,11 +356,11 @@ def train_stacked(
                     k = active[r]
                     if next_level[k] >= len(levels):
                         continue
-                    params = flat[r].cpu().numpy().astype(np.float64)
+                    snap_params = flat[r].cpu().numpy().astype(np.float64)
                     while next_level[k] < len(levels) and train_r2[r] >= levels[next_level[k]]:
                         snapshots[k].append(
                             {"level": float(levels[next_level[k]]), "epoch": epoch,
-                             "train_r2": float(train_r2[r]), "params": params}
+                             columns[2]: float(train_r2[r]), "params": snap_params}
                         )
                         next_level[k] += 1
 

@@ -2,6 +2,6 @@
 
 from ._critical_batch import CriticalBatchSize, estimate_critical_batch_size
 from ._fit_many import fit_many
-from ._shallow_mlp import ShallowMLPRegressor
+from ._shallow_mlp import ShallowMLPClassifier, ShallowMLPRegressor
 
-__all__ = ["CriticalBatchSize", "ShallowMLPRegressor", "estimate_critical_batch_size", "fit_many"]
+__all__ = ["CriticalBatchSize", "ShallowMLPClassifier", "ShallowMLPRegressor", "estimate_critical_batch_size", "fit_many"]

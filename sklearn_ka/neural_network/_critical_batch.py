@@ -41,11 +41,11 @@ class CriticalBatchSize:
     s_min : float
         (empirical) Mean over pilots of the full-batch optimiser steps until the criterion was met.
     b_simple : float
-        (noise_scale) tr(Sigma)/|G|^2 with Sigma the per-example gradient covariance over the
+        (noise_scale) ``tr(Sigma) / |G|^2`` with Sigma the per-example gradient covariance over the
         whole training set (the population) and G the full-batch gradient.
     b_simple_corrected : float
         (noise_scale) the batch size at which the variance of a batch gradient drawn without
-        replacement equals |G|^2: ``N * b_simple / (N - 1 + b_simple)``.
+        replacement equals ``|G|^2``: ``N * b_simple / (N - 1 + b_simple)``.
     details : dict
         Per-pilot figures (steps, best R^2, whether the criterion was reached).
     """

@@ -24,10 +24,15 @@ def _per_estimator(data, n_estimators, name):
     return False
 
 
-def _pad(vectors, width):
-    out = np.zeros((len(vectors),) + vectors[0].shape[:-1] + (width,))
-    for i, v in enumerate(vectors):
-        out[i, ..., : v.shape[-1]] = v
+def _pad(arrays, width, axis=-1):
+    """Stack arrays, zero-padding their hidden-unit ``axis`` to ``width``."""
+    shape = list(arrays[0].shape)
+    shape[axis] = width
+    out = np.zeros([len(arrays)] + shape)
+    for i, v in enumerate(arrays):
+        index = [slice(None)] * v.ndim
+        index[axis] = slice(0, v.shape[axis])
+        out[(i, *index)] = v
     return out
 
 
@@ -106,8 +111,8 @@ def _train_group(plans, n_threads):
     width = max(p.params0[0].shape[1] for p in plans)
     A = _pad([p.params0[0] for p in plans], width)
     a = _pad([p.params0[1] for p in plans], width)
-    B = _pad([p.params0[2] for p in plans], width)
-    b = np.array([float(p.params0[3]) for p in plans])
+    B = _pad([p.params0[2] for p in plans], width, axis=0)  # (m,) or (m, n_classes)
+    b = np.stack([p.params0[3] for p in plans])
     mask = _pad([np.ones(p.params0[0].shape[1]) for p in plans], width)
 
     shared = all(p.data_key == ("shared",) for p in plans)

@@ -7,7 +7,15 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin
+from scipy.special import softmax
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -15,7 +23,7 @@ from ..engine import get_activation
 from ..engine._training import unpack_parameters
 from ._validation import check_int, check_real, resolve_device, resolve_dtype
 
-__all__ = ["ShallowMLPRegressor"]
+__all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
 
 _AUTO_BATCH = 250  # the critical batch size of the published xor runs (SPEC section 4)
 
@@ -44,11 +52,266 @@ class _FitPlan:
             self.X.shape, None if self.X_val is None else self.X_val.shape, self.batch_size,
             kw["activation"], kw["learning_rate"], kw["betas"], kw["epsilon"], kw["max_epochs"],
             kw["patience"], kw["tol"], str(kw["dtype"]), str(kw["device"]),
-            None if snap is None else tuple(snap),
+            None if snap is None else tuple(snap), kw["loss"], self.params0[2].shape[1:],
         )
 
 
-class ShallowMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RegressorMixin, BaseEstimator):
+class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """What the regressor and the classifier share: validation, fitting through the engine, the inner map."""
+
+    _loss = "squared_error"
+    _n_outputs = 1
+
+    def _encode_targets(self, y, fitting):
+        return y
+
+    def _output(self, X):
+        """Raw outputs ``sigma(X A + a) B + b`` of shape (n_samples, C)."""
+        X = self._check_input(X)
+        H = get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+        return H @ self.coefs_[1] + self.intercepts_[1]
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y, eval_set=None):
+        """Train the model on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        eval_set : tuple (X_val, y_val) or None
+            Held-out data whose loss is monitored for early stopping.
+
+        Returns
+        -------
+        self : ShallowMLPRegressor
+        """
+        from ._fit_many import fit_many
+
+        fit_many([self], X, y, eval_set=eval_set)
+        return self
+
+    def _validate_params(self):
+        """Check every constructor parameter; return the engine keyword arguments."""
+        check_int("hidden_units", self.hidden_units, low=1)
+        get_activation(self.activation)
+        lr = check_real("learning_rate", self.learning_rate, low=0, low_open=True)
+        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
+            raise ValueError(f"betas must be a pair of floats in [0, 1), got {self.betas!r}.")
+        betas = tuple(check_real("betas", b, low=0, high=1, high_open=True) for b in self.betas)
+        eps = check_real("epsilon", self.epsilon, low=0, low_open=True)
+        max_epochs = check_int("max_epochs", self.max_epochs, low=1)
+        patience = check_int("patience", self.patience, low=1)
+        tol = check_real("tol", self.tol, low=0)
+        if self.validation_fraction is not None:
+            check_real("validation_fraction", self.validation_fraction, low=0, high=1, low_open=True, high_open=True)
+        snap = None
+        if getattr(self, "snapshot_r2", None) is not None:
+            snap = np.sort(np.asarray(self.snapshot_r2, dtype=float).ravel())
+            if snap.size == 0 or not np.all(np.isfinite(snap)) or snap.max() > 1:
+                raise ValueError(
+                    f"snapshot_r2 must be a non-empty sequence of finite R^2 levels <= 1, got {self.snapshot_r2!r}."
+                )
+        critical = getattr(self, "critical_batch_params", None)
+        if critical is not None and not isinstance(critical, dict):
+            raise TypeError(f"critical_batch_params must be a dict or None, got {type(critical).__name__}.")
+        check_int("verbose", self.verbose, low=0)
+        return dict(
+            activation=self.activation, learning_rate=lr, betas=betas, epsilon=eps, max_epochs=max_epochs,
+            patience=patience, tol=tol, snapshot_r2=snap, dtype=resolve_dtype(self.dtype),
+            device=resolve_device(self.device), verbose=self.verbose, loss=self._loss,
+        )
+
+    def _resolve_batch_size(self, n_train):
+        bs = self.batch_size
+        if bs is None:
+            return n_train
+        if isinstance(bs, str):
+            if bs == "auto":
+                return min(_AUTO_BATCH, n_train)
+            if bs == "critical":
+                return "critical"
+            raise ValueError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
+        if isinstance(bs, bool) or not isinstance(bs, numbers.Integral):
+            raise TypeError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
+        if bs < 1 or bs > n_train:
+            raise ValueError(
+                f"batch_size must be in [1, n_train_samples={n_train}] (or None for full batch), got {bs}."
+            )
+        return int(bs)
+
+    def _prepare_fit(self, X, y, eval_set=None, data_key=None):
+        """Validate parameters and data, draw the initialisation: return a :class:`_FitPlan`."""
+        engine_kwargs = self._validate_params()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=self._loss == "squared_error",
+                             multi_output=False)
+        y = self._encode_targets(column_or_1d(y, warn=True), fitting=True)
+        if X.shape[0] < 2:
+            raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
+        X = X.astype(np.float64, copy=False)
+        rng = check_random_state(self.random_state)
+        init_seed, shuffle_seed, split_seed = (int(s) for s in rng.randint(np.iinfo(np.int32).max, size=3))
+
+        X_val = y_val = None
+        if eval_set is not None:
+            if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
+                raise ValueError("eval_set must be a pair (X_val, y_val).")
+            X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
+            y_val = column_or_1d(eval_set[1])
+            if X_val.shape[0] != y_val.shape[0] or X_val.shape[0] < 1:
+                raise ValueError(
+                    f"eval_set X_val and y_val must have the same, non-zero number of samples, "
+                    f"got {X_val.shape[0]} and {y_val.shape[0]}."
+                )
+            y_val = self._encode_targets(y_val, fitting=False)
+        elif self.validation_fraction is not None:
+            n_val = int(round(self.validation_fraction * X.shape[0]))
+            if n_val < 1 or X.shape[0] - n_val < 1:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves no validation or no training "
+                    f"sample out of {X.shape[0]}."
+                )
+            perm = np.random.default_rng(split_seed).permutation(X.shape[0])
+            X_val, y_val = X[perm[:n_val]], y[perm[:n_val]]
+            X, y = X[perm[n_val:]], y[perm[n_val:]]
+            data_key = None
+
+        n, m = X.shape[1], self.hidden_units
+        init_rng = np.random.default_rng(init_seed)
+        A = init_rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, m))
+        C = self._n_outputs
+        B = init_rng.normal(0.0, 1.0 / np.sqrt(m), size=m if C == 1 else (m, C))
+        np_dtype = np.float32 if engine_kwargs["dtype"].itemsize == 4 else np.float64
+        params0 = tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(B.shape[1:])))
+
+        batch_size = self._resolve_batch_size(X.shape[0])
+        if batch_size == "critical":
+            if self._loss != "squared_error":
+                raise ValueError("batch_size='critical' is estimated through training R^2 and is available for "
+                                 "ShallowMLPRegressor only; pass an int, None or 'auto'.")
+            from ._critical_batch import estimate_critical_batch_size
+
+            estimate = estimate_critical_batch_size(
+                self, X, y, eval_set=None if X_val is None else (X_val, y_val),
+                **(self.critical_batch_params or {}),
+            )
+            self.critical_batch_estimate_ = estimate
+            self.critical_batch_size_ = int(estimate.batch_size)
+            batch_size = min(self.critical_batch_size_, X.shape[0])
+        elif hasattr(self, "critical_batch_size_"):
+            del self.critical_batch_size_, self.critical_batch_estimate_
+        return _FitPlan(self, X, y, X_val, y_val, params0, shuffle_seed, batch_size, engine_kwargs,
+                        data_key if data_key is not None else (id(X),))
+
+    def _finish_fit(self, plan, result):
+        """Store the engine's result as fitted attributes."""
+        n, m = plan.X.shape[1], self.hidden_units
+        C = self._n_outputs
+        width = (result.params.size - C) // (n + 1 + C)
+
+        def layers(flat):
+            A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(flat[None], n, width, C))
+            return [A[:, :m].copy(), B[:m].reshape(m, C).copy()], [a[:m].copy(), np.asarray(b, float).reshape(C).copy()]
+
+        self.coefs_, self.intercepts_ = layers(result.params)
+        A0, a0, B0, b0 = plan.params0
+        self.initial_coefs_ = [A0.copy(), B0.reshape(m, C).copy()]
+        self.initial_intercepts_ = [a0.copy(), np.asarray(b0, float).reshape(C).copy()]
+        self.n_epochs_ = self.n_iter_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        self.history_ = result.history
+        self.loss_curve_ = result.history["train_loss"].tolist()
+        idx = result.best_epoch - 1
+        self.best_loss_ = float(result.history["monitored_loss"][idx]) if idx >= 0 else float("nan")
+        self.batch_size_ = plan.batch_size
+        self.stop_reason_ = result.stop_reason
+        self.fit_time_ = result.train_time
+        self._n_features_out = m
+        if plan.engine_kwargs["snapshot_r2"] is not None:
+            self.snapshots_ = []
+            for snap in result.snapshots:
+                coefs, intercepts = layers(snap["params"])
+                self.snapshots_.append({"level": snap["level"], "epoch": snap["epoch"], "train_r2": snap["train_r2"],
+                                        "coefs": coefs, "intercepts": intercepts})
+        elif hasattr(self, "snapshots_"):
+            del self.snapshots_
+        return self
+
+    # --------------------------------------------------------------- inference
+    def _check_input(self, X):
+        check_is_fitted(self, "coefs_")
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64, copy=False)
+
+    def _hidden_preactivation(self, X):
+        return X @ self.coefs_[0] + self.intercepts_[0]
+
+    def transform(self, X):
+        """The inner map ``sigma(X A + a)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_units)
+        """
+        X = self._check_input(X)
+        return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+
+    def jacobian(self, X):
+        """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        J : ndarray of shape (n_samples, hidden_units, n_features), float64
+            Rows are hidden units, columns are inputs.
+        """
+        X = self._check_input(X)
+        d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
+        return d[:, :, None] * self.coefs_[0].T[None, :, :]
+
+    def initial_model(self):
+        """The same network at its initialisation, as a fitted-looking estimator.
+
+        Returns
+        -------
+        model : ShallowMLPRegressor
+            A copy whose ``coefs_``/``intercepts_`` are the initial ones; it predicts, transforms
+            and gives Jacobians. ``is_initial_model_`` is True and no training history is kept.
+        """
+        check_is_fitted(self, "coefs_")
+        init = copy.copy(self)
+        for name in ("history_", "loss_curve_", "snapshots_", "best_loss_", "critical_batch_estimate_"):
+            init.__dict__.pop(name, None)
+        init.coefs_ = [c.copy() for c in self.initial_coefs_]
+        init.intercepts_ = [c.copy() for c in self.initial_intercepts_]
+        init.n_epochs_ = init.n_iter_ = init.best_epoch_ = 0
+        init.is_initial_model_ = True
+        return init
+
+    def snapshot_model(self, i):
+        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator."""
+        check_is_fitted(self, "snapshots_")
+        snap = self.snapshots_[i]
+        model = self.initial_model()
+        model.is_initial_model_ = False
+        model.coefs_ = [c.copy() for c in snap["coefs"]]
+        model.intercepts_ = [c.copy() for c in snap["intercepts"]]
+        model.n_epochs_ = model.n_iter_ = model.best_epoch_ = snap["epoch"]
+        return model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
     """One-hidden-layer MLP regressor ``f(x) = sigma(x A + a) B + b``, trained reproducibly.
 
     The model, initialisation and training protocol are those of the KA-geometry study
@@ -181,173 +444,12 @@ class ShallowMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Reg
         self.random_state = random_state
         self.verbose = verbose
 
-    # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, eval_set=None):
-        """Train the model on ``(X, y)``.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        eval_set : tuple (X_val, y_val) or None
-            Held-out data whose loss is monitored for early stopping.
-
-        Returns
-        -------
-        self : ShallowMLPRegressor
-        """
-        from ._fit_many import fit_many
-
-        fit_many([self], X, y, eval_set=eval_set)
-        return self
-
-    def _validate_params(self):
-        """Check every constructor parameter; return the engine keyword arguments."""
-        check_int("hidden_units", self.hidden_units, low=1)
-        get_activation(self.activation)
-        lr = check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
-            raise ValueError(f"betas must be a pair of floats in [0, 1), got {self.betas!r}.")
-        betas = tuple(check_real("betas", b, low=0, high=1, high_open=True) for b in self.betas)
-        eps = check_real("epsilon", self.epsilon, low=0, low_open=True)
-        max_epochs = check_int("max_epochs", self.max_epochs, low=1)
-        patience = check_int("patience", self.patience, low=1)
-        tol = check_real("tol", self.tol, low=0)
-        if self.validation_fraction is not None:
-            check_real("validation_fraction", self.validation_fraction, low=0, high=1, low_open=True, high_open=True)
-        snap = None
-        if self.snapshot_r2 is not None:
-            snap = np.sort(np.asarray(self.snapshot_r2, dtype=float).ravel())
-            if snap.size == 0 or not np.all(np.isfinite(snap)) or snap.max() > 1:
-                raise ValueError(
-                    f"snapshot_r2 must be a non-empty sequence of finite R^2 levels <= 1, got {self.snapshot_r2!r}."
-                )
-        if self.critical_batch_params is not None and not isinstance(self.critical_batch_params, dict):
-            raise TypeError(f"critical_batch_params must be a dict or None, got {type(self.critical_batch_params).__name__}.")
-        check_int("verbose", self.verbose, low=0)
-        return dict(
-            activation=self.activation, learning_rate=lr, betas=betas, epsilon=eps, max_epochs=max_epochs,
-            patience=patience, tol=tol, snapshot_r2=snap, dtype=resolve_dtype(self.dtype),
-            device=resolve_device(self.device), verbose=self.verbose,
-        )
-
-    def _resolve_batch_size(self, n_train):
-        bs = self.batch_size
-        if bs is None:
-            return n_train
-        if isinstance(bs, str):
-            if bs == "auto":
-                return min(_AUTO_BATCH, n_train)
-            if bs == "critical":
-                return "critical"
-            raise ValueError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
-        if isinstance(bs, bool) or not isinstance(bs, numbers.Integral):
-            raise TypeError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
-        if bs < 1 or bs > n_train:
-            raise ValueError(
-                f"batch_size must be in [1, n_train_samples={n_train}] (or None for full batch), got {bs}."
-            )
-        return int(bs)
-
-    def _prepare_fit(self, X, y, eval_set=None, data_key=None):
-        """Validate parameters and data, draw the initialisation: return a :class:`_FitPlan`."""
-        engine_kwargs = self._validate_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True, multi_output=False)
-        y = column_or_1d(y, warn=True).astype(np.float64)
-        if X.shape[0] < 2:
-            raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
-        X = X.astype(np.float64, copy=False)
-        rng = check_random_state(self.random_state)
-        init_seed, shuffle_seed, split_seed = (int(s) for s in rng.randint(np.iinfo(np.int32).max, size=3))
-
-        X_val = y_val = None
-        if eval_set is not None:
-            if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
-                raise ValueError("eval_set must be a pair (X_val, y_val).")
-            X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
-            y_val = column_or_1d(eval_set[1]).astype(np.float64)
-            if X_val.shape[0] != y_val.shape[0] or X_val.shape[0] < 1:
-                raise ValueError(
-                    f"eval_set X_val and y_val must have the same, non-zero number of samples, "
-                    f"got {X_val.shape[0]} and {y_val.shape[0]}."
-                )
-            if not np.all(np.isfinite(y_val)):
-                raise ValueError("Input y_val contains NaN or infinity.")
-        elif self.validation_fraction is not None:
-            n_val = int(round(self.validation_fraction * X.shape[0]))
-            if n_val < 1 or X.shape[0] - n_val < 1:
-                raise ValueError(
-                    f"validation_fraction={self.validation_fraction} leaves no validation or no training "
-                    f"sample out of {X.shape[0]}."
-                )
-            perm = np.random.default_rng(split_seed).permutation(X.shape[0])
-            X_val, y_val = X[perm[:n_val]], y[perm[:n_val]]
-            X, y = X[perm[n_val:]], y[perm[n_val:]]
-            data_key = None
-
-        n, m = X.shape[1], self.hidden_units
-        init_rng = np.random.default_rng(init_seed)
-        A = init_rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, m))
-        B = init_rng.normal(0.0, 1.0 / np.sqrt(m), size=m)
-        np_dtype = np.float32 if engine_kwargs["dtype"].itemsize == 4 else np.float64
-        params0 = tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(())))
-
-        batch_size = self._resolve_batch_size(X.shape[0])
-        if batch_size == "critical":
-            from ._critical_batch import estimate_critical_batch_size
-
-            estimate = estimate_critical_batch_size(
-                self, X, y, eval_set=None if X_val is None else (X_val, y_val),
-                **(self.critical_batch_params or {}),
-            )
-            self.critical_batch_estimate_ = estimate
-            self.critical_batch_size_ = int(estimate.batch_size)
-            batch_size = min(self.critical_batch_size_, X.shape[0])
-        elif hasattr(self, "critical_batch_size_"):
-            del self.critical_batch_size_, self.critical_batch_estimate_
-        return _FitPlan(self, X, y, X_val, y_val, params0, shuffle_seed, batch_size, engine_kwargs,
-                        data_key if data_key is not None else (id(X),))
-
-    def _finish_fit(self, plan, result):
-        """Store the engine's result as fitted attributes."""
-        n, m = plan.X.shape[1], self.hidden_units
-        width = (result.params.size - 1) // (n + 2)
-        A, a, B, b = (np.asarray(t) for t in unpack_parameters(result.params[None], n, width))
-        self.coefs_ = [A[0][:, :m].copy(), B[0][:m].reshape(m, 1).copy()]
-        self.intercepts_ = [a[0][:m].copy(), np.array([float(b[0])])]
-        A0, a0, B0, b0 = plan.params0
-        self.initial_coefs_ = [A0.copy(), B0.reshape(m, 1).copy()]
-        self.initial_intercepts_ = [a0.copy(), np.array([float(b0)])]
-        self.n_epochs_ = self.n_iter_ = result.n_epochs
-        self.best_epoch_ = result.best_epoch
-        self.history_ = result.history
-        self.loss_curve_ = result.history["train_loss"].tolist()
-        idx = result.best_epoch - 1
-        self.best_loss_ = float(result.history["monitored_loss"][idx]) if idx >= 0 else float("nan")
-        self.batch_size_ = plan.batch_size
-        self.stop_reason_ = result.stop_reason
-        self.fit_time_ = result.train_time
-        self._n_features_out = m
-        if plan.engine_kwargs["snapshot_r2"] is not None:
-            self.snapshots_ = []
-            for snap in result.snapshots:
-                sA, sa, sB, sb = (np.asarray(t)[0] for t in unpack_parameters(snap["params"][None], n, width))
-                self.snapshots_.append(
-                    {"level": snap["level"], "epoch": snap["epoch"], "train_r2": snap["train_r2"],
-                     "coefs": [sA[:, :m].copy(), sB[:m].reshape(m, 1).copy()],
-                     "intercepts": [sa[:m].copy(), np.array([float(sb)])]}
-                )
-        elif hasattr(self, "snapshots_"):
-            del self.snapshots_
-        return self
-
-    # --------------------------------------------------------------- inference
-    def _check_input(self, X):
-        check_is_fitted(self, "coefs_")
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64, copy=False)
-
-    def _hidden_preactivation(self, X):
-        return X @ self.coefs_[0] + self.intercepts_[0]
+    def _encode_targets(self, y, fitting):
+        y = np.asarray(y, dtype=np.float64)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("Input y_val contains NaN or infinity.")
+        return y
 
     def predict(self, X):
         """Predict ``sigma(X A + a) B + b``.
@@ -360,12 +462,107 @@ class ShallowMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Reg
         -------
         y : ndarray of shape (n_samples,)
         """
-        X = self._check_input(X)
-        H = get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
-        return (H @ self.coefs_[1]).ravel() + self.intercepts_[1][0]
+        return self._output(X).ravel()
 
-    def transform(self, X):
-        """The inner map ``sigma(X A + a)``.
+
+class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
+    """One-hidden-layer MLP classifier ``softmax(sigma(x A + a) B + b)`` on the same engine.
+
+    The inner map, its initialisation (``A ~ N(0, 1/n)``, zero biases), the optimiser and early
+    stopping are those of :class:`ShallowMLPRegressor`; the read-out has one output per class
+    (``B ~ N(0, 1/m)``, shape ``(m, n_classes)``) and the loss is the softmax cross-entropy. The
+    KA-geometry analysis applies unchanged: it only looks at the inner map. ``history_`` records
+    the training and monitored cross-entropy and accuracy.
+
+    Parameters
+    ----------
+    hidden_units : int, default=32
+    activation : str, default="gelu"
+    batch_size : int, None or "auto", default="auto"
+        ``"auto"`` is ``min(250, n_samples)``; ``None`` is full batch.
+    learning_rate : float, default=0.01
+    betas : tuple of two floats, default=(0.9, 0.999)
+    epsilon : float, default=1e-8
+    max_epochs : int, default=10000
+    patience : int, default=50
+    tol : float, default=0.0
+    validation_fraction : float or None, default=None
+    dtype : {"float32", "float64"}, default="float32"
+    device : str, default="cpu"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        See :class:`ShallowMLPRegressor` for each.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coefs_ : list of ndarray
+        ``[A (n_features, m), B (m, n_classes)]``.
+    intercepts_ : list of ndarray
+        ``[a (m,), b (n_classes,)]``.
+    initial_coefs_, initial_intercepts_, n_features_in_, feature_names_in_, n_epochs_, n_iter_,
+    best_epoch_, best_loss_, history_, loss_curve_, batch_size_, stop_reason_, fit_time_
+        As in :class:`ShallowMLPRegressor` (``history_`` has ``train_accuracy`` and
+        ``monitored_accuracy`` instead of R^2).
+    """
+
+    _loss = "cross_entropy"
+
+    def __init__(
+        self,
+        hidden_units=32,
+        *,
+        activation="gelu",
+        batch_size="auto",
+        learning_rate=0.01,
+        betas=(0.9, 0.999),
+        epsilon=1e-8,
+        max_epochs=10000,
+        patience=50,
+        tol=0.0,
+        validation_fraction=None,
+        dtype="float32",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_units = hidden_units
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.betas = betas
+        self.epsilon = epsilon
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @property
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _encode_targets(self, y, fitting):
+        if fitting:
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"ShallowMLPClassifier needs at least 2 classes in y; got 1 class ({self.classes_[0]!r})."
+                )
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"eval_set y contains labels not seen in y: {np.unique(np.asarray(y)[unknown]).tolist()}; "
+                f"known classes: {self.classes_.tolist()}."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(sigma(X A + a) B + b)``.
 
         Parameters
         ----------
@@ -373,13 +570,12 @@ class ShallowMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Reg
 
         Returns
         -------
-        H : ndarray of shape (n_samples, hidden_units)
+        proba : ndarray of shape (n_samples, n_classes)
         """
-        X = self._check_input(X)
-        return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+        return softmax(self._output(X), axis=1)
 
-    def jacobian(self, X):
-        """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
+    def predict(self, X):
+        """Most probable class.
 
         Parameters
         ----------
@@ -387,44 +583,6 @@ class ShallowMLPRegressor(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Reg
 
         Returns
         -------
-        J : ndarray of shape (n_samples, hidden_units, n_features), float64
-            Rows are hidden units, columns are inputs.
+        y : ndarray of shape (n_samples,)
         """
-        X = self._check_input(X)
-        d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
-        return d[:, :, None] * self.coefs_[0].T[None, :, :]
-
-    def initial_model(self):
-        """The same network at its initialisation, as a fitted-looking estimator.
-
-        Returns
-        -------
-        model : ShallowMLPRegressor
-            A copy whose ``coefs_``/``intercepts_`` are the initial ones; it predicts, transforms
-            and gives Jacobians. ``is_initial_model_`` is True and no training history is kept.
-        """
-        check_is_fitted(self, "coefs_")
-        init = copy.copy(self)
-        for name in ("history_", "loss_curve_", "snapshots_", "best_loss_", "critical_batch_estimate_"):
-            init.__dict__.pop(name, None)
-        init.coefs_ = [c.copy() for c in self.initial_coefs_]
-        init.intercepts_ = [c.copy() for c in self.initial_intercepts_]
-        init.n_epochs_ = init.n_iter_ = init.best_epoch_ = 0
-        init.is_initial_model_ = True
-        return init
-
-    def snapshot_model(self, i):
-        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator."""
-        check_is_fitted(self, "snapshots_")
-        snap = self.snapshots_[i]
-        model = self.initial_model()
-        model.is_initial_model_ = False
-        model.coefs_ = [c.copy() for c in snap["coefs"]]
-        model.intercepts_ = [c.copy() for c in snap["intercepts"]]
-        model.n_epochs_ = model.n_iter_ = model.best_epoch_ = snap["epoch"]
-        return model
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
+        return self.classes_[np.argmax(self._output(X), axis=1)]

@@ -37,8 +37,8 @@ class RankValueDisplay:
     k : int
     name : str or None
 
-    Attributes (after plot)
-    -----------------------
+    Attributes
+    ----------
     lines_ : dict of Line2D
         ``"trained"``, ``"initial"``.
     threshold_lines_ : dict of Line2D
@@ -110,8 +110,8 @@ class MinorHistogramDisplay:
     Bins are log-spaced over the positive minors of both models; exact zeros are counted in
     ``n_zero_`` and not drawn.
 
-    Attributes (after plot)
-    -----------------------
+    Attributes
+    ----------
     bars_ : dict of BarContainer
         ``"trained"``, ``"initial"``.
     counts_ : dict of ndarray

@@ -25,8 +25,8 @@ class ObservableDisplay:
     reference : float or None
         A horizontal reference line (e.g. 1 for normalised observables).
 
-    Attributes (after plot)
-    -----------------------
+    Attributes
+    ----------
     lines_ : dict
         Group label -> ErrorbarContainer (``lines_[g].lines[0]`` is the Line2D of the means).
     reference_line_ : Line2D or None
@@ -107,7 +107,7 @@ class ObservableDisplay:
         self.lines_ = {}
         for label, d in self.data.groupby("hue", sort=False):
             err = d["error"].to_numpy(dtype=float)
-            self.lines_[label] = ax.errorbar(d["x"], d["y"], yerr=None if np.all(np.isnan(err)) else err,
+            self.lines_[label] = ax.errorbar(d["x"].to_numpy(dtype=float), d["y"].to_numpy(dtype=float), yerr=None if np.all(np.isnan(err)) else err,
                                              marker=marker, capsize=capsize, label=label or None)
         self.reference_line_ = None
         if self.reference is not None:

@@ -23,8 +23,8 @@ class MeanExcessDisplay:
     k : int
     yscale : {"linear", "log"}
 
-    Attributes (after plot)
-    -----------------------
+    Attributes
+    ----------
     lines_ : dict
         Label (e.g. "xor trained") -> ErrorbarContainer.
     fit_lines_ : dict

@@ -89,9 +89,9 @@ def deviations(merged, n_std=2.0):
     -------
     pandas.DataFrame
         The ``merged`` rows with ``difference`` (ours - paper), ``in_paper_std`` (difference in
-        units of the paper's std; NaN when it is 0 or absent), ``relative`` (difference / |paper|),
+        units of the paper's std; NaN when it is 0 or absent), ``relative`` (``difference / |paper|``),
         and ``status``: "agrees", "agrees to printed precision" (paper std 0 or absent and
-        |difference| below the printed precision), or "outside".
+        ``|difference|`` below the printed precision), or "outside".
     """
     df = merged.dropna(subset=["paper_mean"]).copy()
     df["difference"] = df["mean"] - df["paper_mean"]

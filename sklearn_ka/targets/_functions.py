@@ -91,7 +91,7 @@ class XorTarget(TargetFunction):
 
 
 class LinearTarget(TargetFunction):
-    """``f(x) = x . c + c0`` with ``c_i, c0 ~ U(-1, 1)`` fixed by ``function_seed``: "easy".
+    """``f(x) = x @ c + c0`` with ``c_i, c0 ~ U(-1, 1)`` fixed by ``function_seed``: "easy".
 
     The coefficients are ``rng.uniform(-1, 1, n_features)`` then ``rng.uniform(-1, 1)`` with
     ``rng = numpy.random.default_rng(function_seed)``.
