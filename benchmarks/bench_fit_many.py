@@ -35,13 +35,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="2 seeds, at most 300 epochs")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--n-jobs", type=int, default=1, help="fit_many's n_jobs (stacks trained concurrently)")
     args = p.parse_args(argv)
     seeds = range(2) if args.quick else range(4)
     jobs = grid(seeds, 300 if args.quick else 10000, args.device)
 
     t = time.perf_counter()
     many = fit_many([clone(e) for e, _, _ in jobs], [tr[0] for _, tr, _ in jobs], [tr[1] for _, tr, _ in jobs],
-                    eval_set=[te for _, _, te in jobs])
+                    eval_set=[te for _, _, te in jobs], n_jobs=args.n_jobs)
     t_many = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -52,7 +53,7 @@ def main(argv=None):
     diffs = [abs(a.score(*tr) - b.score(*tr)) for a, b, (_, tr, _) in zip(many, loop, jobs)]
     print(f"models: {len(jobs)}; epochs run (sum over models): fit_many {epochs_many}, "
           f"loop {sum(m.n_epochs_ for m in loop)}")
-    print(f"fit_many        : {t_many:8.2f} s")
+    print(f"fit_many (n_jobs={args.n_jobs}): {t_many:8.2f} s")
     print(f"per-model loop  : {t_loop:8.2f} s")
     print(f"speed-up (loop / fit_many): {t_loop / t_many:.1f}x")
     print(f"max |train R^2 difference| between the two: {max(diffs):.2e} (float32 rounding in long runs)")

@@ -52,3 +52,18 @@ def test_fit_many_errors(data):
         fit_many([ShallowMLPRegressor(max_epochs=2), ShallowMLPRegressor(max_epochs=2)], [X, X, X], [y, y, y])
     with pytest.raises(ValueError, match="one \\(X_val, y_val\\) pair per estimator"):
         fit_many([ShallowMLPRegressor(max_epochs=2)], [X], [y], eval_set=(X, y))
+
+
+def test_results_do_not_depend_on_n_jobs_or_stack_size(data):
+    X, y, Xt, yt = data
+    grid = [dict(hidden_units=m, random_state=s) for m in (4, 8) for s in range(3)]
+    common = dict(batch_size=100, max_epochs=8)
+    one = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt))
+    two = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt), n_jobs=2)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    small = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt), max_stack=1)
+    for a, b in zip(one, small):
+        np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="max_stack must be"):
+        fit_many([ShallowMLPRegressor(max_epochs=2)], X, y, max_stack=0)

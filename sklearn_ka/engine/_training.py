@@ -247,8 +247,6 @@ def train_stacked(
         Xv = as_t(X_val)
         yv, Yv, sst_val = targets(y_val)
         shared_val = Xv.shape[0] == 1
-    sub = (lambda t, rows: t) if shared else (lambda t, rows: None if t is None else t[rows])
-    sub_val = (lambda t, rows: t) if has_val and shared_val else (lambda t, rows: None if t is None else t[rows])
     Ytrain = Yt if Yt is not None else yt  # what the mini-batches gather: one-hot or values
 
     if shuffle_seeds is None:
@@ -298,7 +296,7 @@ def train_stacked(
             if shared:
                 Xp, yp = Xt[0][perm], Ytrain[0][perm]
             else:
-                rows = torch.as_tensor(active, device=dev)[:, None]
+                rows = torch.arange(Ka, device=dev)[:, None]  # per-model data is kept compacted
                 Xp, yp = Xt[rows, perm], Ytrain[rows, perm]
             Aw, aw, Bw, bw = unpack_parameters(flat, n, M, C)
             for s in starts:
@@ -333,11 +331,10 @@ def train_stacked(
 
             # end of epoch: exact losses of the current parameters
             params = (Aw, aw, Bw, bw)
-            train_loss, raw = _evaluate(act, params, sub(Xt, active), sub(yt, active), sub(Yt, active), loss)
+            train_loss, raw = _evaluate(act, params, Xt, yt, Yt, loss)
             train_r2 = scores(raw, None if sst_train is None else sst_train[active])
             if has_val:
-                mon_loss, raw_v = _evaluate(act, params, sub_val(Xv, active), sub_val(yv, active),
-                                            sub_val(Yv, active), loss)
+                mon_loss, raw_v = _evaluate(act, params, Xv, yv, Yv, loss)
                 mon_r2 = scores(raw_v, None if sst_val is None else sst_val[active])
             else:
                 mon_loss, mon_r2 = train_loss, train_r2
@@ -383,5 +380,10 @@ def train_stacked(
                     break
                 kt = torch.as_tensor(keep, device=dev)
                 flat, best, m1, m2, grad_mask = (t[kt] for t in (flat, best, m1, m2, grad_mask))
+                if not shared:  # per-model data leaves with its model, so no epoch copies a subset
+                    Xt, yt, Ytrain = Xt[kt], yt[kt], Ytrain[kt]
+                    Yt = None if Yt is None else Ytrain
+                if has_val and not shared_val:
+                    Xv, yv, Yv = Xv[kt], yv[kt], None if Yv is None else Yv[kt]
                 active = active[keep]
     return results

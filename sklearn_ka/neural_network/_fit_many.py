@@ -6,7 +6,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..engine._training import train_stacked
+from joblib import Parallel, delayed, effective_n_jobs
+
+from ..engine._training import torch_threads, train_stacked
 
 __all__ = ["fit_many"]
 
@@ -36,15 +38,17 @@ def _pad(arrays, width, axis=-1):
     return out
 
 
-def fit_many(estimators, X, y, eval_set=None, *, n_threads="auto"):
+def fit_many(estimators, X, y, eval_set=None, *, n_jobs=None, n_threads="auto", max_stack="auto"):
     """Fit many :class:`ShallowMLPRegressor` at once; each ends as its own ``fit`` would.
 
     Estimators whose settings allow it (same data shapes, batch size, activation, optimiser
-    settings, epochs, patience, precision and device; any widths) train together in one
-    stacked run of :func:`sklearn_ka.engine.train_stacked`: one loop over a leading model
-    axis, each model with its own initialisation, shuffling stream, Adam state, early stopping
-    and best weights. Widths are zero-padded; padded units stay exactly zero. Estimator ``i``
-    ends as ``estimators[i].fit(X, y, eval_set)`` alone would, up to float rounding.
+    settings, epochs, patience, precision and device) train together in stacked runs of
+    :func:`sklearn_ka.engine.train_stacked`: one loop over a leading model axis, each model with
+    its own initialisation, shuffling stream, Adam state, early stopping and best weights.
+    Estimator ``i`` ends as ``estimators[i].fit(X, y, eval_set)`` alone would, up to float
+    rounding. On the CPU, models of one width train together, in stacks of at most
+    ``max_stack``; on a GPU all widths share one stack, zero-padded to the widest (padded units
+    stay exactly zero).
 
     Parameters
     ----------
@@ -54,8 +58,18 @@ def fit_many(estimators, X, y, eval_set=None, *, n_threads="auto"):
     y : array-like of shape (n_samples,), or a list of such, one per estimator
     eval_set : tuple (X_val, y_val), a list of such tuples (one per estimator), or None
         Monitored held-out data. With per-estimator ``X``, pass per-estimator ``eval_set``.
+    n_jobs : int or None, default=None
+        Stacked runs trained concurrently, in joblib threads (torch releases the GIL), each
+        with one torch thread. ``None`` means 1. The grouping into stacks does not depend on
+        it, so neither do the results.
     n_threads : int, "auto" or None, default="auto"
-        Torch threads while training (see :func:`sklearn_ka.engine.train_stacked`).
+        Torch threads of each stacked run when ``n_jobs`` is 1 (see
+        :func:`sklearn_ka.engine.train_stacked`).
+    max_stack : int, "auto" or None, default="auto"
+        Most models in one stacked run. ``"auto"`` is 16 on the CPU (measured on a 2-core
+        machine: the per-model cost of width-32 models is lowest from about 12 to 24 models
+        and doubles at 48, when the stacked tensors leave the caches) and no limit on a GPU;
+        ``None`` is no limit. Grouping changes nothing but float rounding.
 
     Returns
     -------
@@ -99,12 +113,36 @@ def fit_many(estimators, X, y, eval_set=None, *, n_threads="auto"):
 
     groups = defaultdict(list)
     for plan in plans:
-        groups[plan.group_key].append(plan)
+        cpu = plan.engine_kwargs["device"].type == "cpu"
+        # on the CPU padding costs compute, so widths train apart; on a GPU one stack is best
+        groups[plan.group_key + ((plan.params0[0].shape[1],) if cpu else ())].append(plan)
+    stacks = []
     for group in groups.values():
-        results = _train_group(group, n_threads)
-        for plan, result in zip(group, results):
+        cap = _stack_cap(max_stack, group[0].engine_kwargs["device"]) or len(group)
+        stacks += [group[start : start + cap] for start in range(0, len(group), cap)]
+    # widest first: the costliest stacks start early when they run concurrently
+    stacks.sort(key=lambda st: -max(p.params0[0].shape[1] for p in st))
+    n_workers = min(effective_n_jobs(n_jobs), len(stacks))
+    if n_workers > 1:
+        with torch_threads(1):
+            results = Parallel(n_jobs=n_workers, prefer="threads")(
+                delayed(_train_group)(stack, None) for stack in stacks)
+    else:
+        results = [_train_group(stack, n_threads) for stack in stacks]
+    for stack, stack_results in zip(stacks, results):
+        for plan, result in zip(stack, stack_results):
             plan.estimator._finish_fit(plan, result)
     return estimators
+
+
+def _stack_cap(max_stack, device):
+    if max_stack == "auto":
+        return 16 if device.type == "cpu" else None
+    if max_stack is None:
+        return None
+    if isinstance(max_stack, bool) or not isinstance(max_stack, int) or max_stack < 1:
+        raise ValueError(f"max_stack must be a positive int, 'auto' or None, got {max_stack!r}.")
+    return max_stack
 
 
 def _train_group(plans, n_threads):
