@@ -585,4 +585,5 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self._output(X), axis=1)]
+        scores = self._output(X)  # checks that the model is fitted first
+        return self.classes_[np.argmax(scores, axis=1)]
