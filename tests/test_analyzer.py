@@ -268,3 +268,23 @@ def test_tail_statistics(mlp, data):
     assert t["quantile_ratio"] == pytest.approx(np.quantile(minors, 0.99) / np.quantile(minors, 0.01))
     u = np.quantile(minors, 0.95)
     assert t["mef"][5] == pytest.approx((minors[minors > u] - u).mean(), rel=1e-6)
+
+
+def test_input_columns_restrict_the_analysis(mlp, data):
+    X = data[0]
+    init = mlp.initial_model()
+    with pytest.warns(UserWarning, match=r"minor sizes \[3\] exceed"):
+        ka = KAGeometryAnalyzer(random_state=0, input_columns=[2, 0]).fit(init, X)
+    a = ka.score(mlp, X)
+    cols = [0, 2]
+    with pytest.warns(UserWarning, match=r"minor sizes \[3\] exceed"):
+        b = KAGeometryAnalyzer(random_state=0).fit(init.jacobian(X)[:, :, cols]).score(mlp.jacobian(X)[:, :, cols])
+    assert a == pytest.approx(b, rel=1e-12)
+    assert "pr_k3" not in a and a["pr_max_k2"] == pytest.approx(math.sqrt(math.comb(8, 2)))
+    assert list(ka.input_columns_) == cols and ka.n_features_in_ == 3
+    with pytest.warns(UserWarning):
+        mask = KAGeometryAnalyzer(random_state=0, input_columns=[True, False, True]).fit(init, X)
+    assert mask.score(mlp, X) == pytest.approx(a, rel=1e-12)
+    for bad in ([0, 0], [3], [], [-1]):
+        with pytest.raises(ValueError, match="input_columns"):
+            KAGeometryAnalyzer(input_columns=bad).fit(init, X)

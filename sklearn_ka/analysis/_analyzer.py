@@ -56,17 +56,28 @@ def _rotation_reference(m, n, ks, method, n_rotations, random_state):
 class _Source:
     """The Jacobians of one model on one X: factored ``diag(D) W`` when possible, else full ``J``."""
 
-    def __init__(self, model, X):
+    def __init__(self, model, X, columns=None):
         factors = None if isinstance(model, (np.ndarray, torch.Tensor)) else inner_factors(model, X)
         if factors is not None:
             self.D, self.W = (np.asarray(t, dtype=np.float64) for t in factors)
             self.J = None
             self.n_samples, self.m = self.D.shape
-            self.n = self.W.shape[1]
+            self.n_inputs = self.W.shape[1]
         else:
             self.J = np.asarray(inner_jacobian(model, X), dtype=np.float64)
             self.D = self.W = None
-            self.n_samples, self.m, self.n = self.J.shape
+            self.n_samples, self.m, self.n_inputs = self.J.shape
+        self.restrict(columns)
+
+    def restrict(self, columns):
+        """Keep only the Jacobian columns (inputs) ``columns``; ``n`` is then their number."""
+        if columns is not None:
+            if self.J is not None:
+                self.J = self.J[:, :, columns]
+            else:
+                self.W = self.W[:, columns]
+        self.n = self.n_inputs if columns is None else len(columns)
+        return self
 
     def chunk(self, start, stop):
         if self.J is not None:
@@ -124,15 +135,16 @@ def _block_observables(chunk, chunk0, plan, device):
             rm = row_means(Jk)
             m = J.shape[1]
             for q in qs:
-                mask = zero_row_mask(rm, thresholds[k, q])
+                # boolean work in numpy: torch's bool reductions and gathers are slow on the CPU
+                mask = zero_row_mask(rm, thresholds[k, q]).cpu().numpy()
                 masks[k, q] = mask
                 if k not in ks:
                     continue
-                out[f"zero_rows_k{k}_q{q:g}"] = mask.sum(1, dtype=torch.float64) / mask.shape[1]
+                out[f"zero_rows_k{k}_q{q:g}"] = np.count_nonzero(mask, axis=1) / mask.shape[1]
                 counts[k, q] = zero_row_counts(mask)
                 if k >= 2:
                     dep = dependent_zero_rows(mask, masks[k - 1, q], m, k)
-                    out[f"dependent_zero_rows_k{k}_q{q:g}"] = dep.sum(1, dtype=torch.float64) / dep.shape[1]
+                    out[f"dependent_zero_rows_k{k}_q{q:g}"] = np.count_nonzero(dep, axis=1) / dep.shape[1]
             if k not in ks:
                 continue
             out[f"pr_k{k}"] = participation_ratio(Jk, conv)
@@ -142,9 +154,8 @@ def _block_observables(chunk, chunk0, plan, device):
             (out[f"column_entropy_k{k}"], out[f"column_entropy_initial_k{k}"],
              out[f"column_kl_k{k}"]) = column_statistics(Jk, J0k, col)
         # packed zero masks, to split off the consistently zero rows once all chunks are in
-        packed = {key: np.packbits(masks[key].cpu().numpy(), axis=1) for key in counts}
-    return ({key: v.cpu().numpy() for key, v in out.items()},
-            {key: c.cpu().numpy() for key, c in counts.items()}, packed)
+        packed = {key: np.packbits(masks[key], axis=1) for key in counts}
+    return ({key: v.cpu().numpy() if isinstance(v, torch.Tensor) else v for key, v in out.items()}, counts, packed)
 
 
 class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
@@ -192,6 +203,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         Examples per chunk handed to one worker (default: as many as the budget allows, split
         across ``n_jobs``), rounded to whole blocks of 1024 examples (fewer when the memory
         budget requires). Kernels always see one block, so results do not depend on it.
+    input_columns : array-like of int or bool, or None, default=None
+        Analyse only these inputs (columns of ``J``), e.g. a patch of pixels: the minors,
+        thresholds and rotations are those of ``J[:, :, input_columns]``. ``None`` is all inputs.
     random_state : int, RandomState instance or None, default=None
         Seeds the rotations.
     n_jobs : int or None, default=None
@@ -205,7 +219,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
     n_hidden_ : int
         ``m``.
     n_features_in_ : int
-        ``n``, the input dimension of the inner map.
+        ``n``, the input dimension of the inner map (before ``input_columns``).
+    input_columns_ : ndarray of int or None
+        The analysed inputs, sorted.
     false_positive_rates_ : dict
         ``{(k, q1): q(k)}``.
     thresholds_ : dict
@@ -225,6 +241,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         consistent_fraction=0.99,
         max_memory_bytes=None,
         chunk_size=None,
+        input_columns=None,
         random_state=None,
         n_jobs=None,
         device="cpu",
@@ -238,6 +255,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         self.consistent_fraction = consistent_fraction
         self.max_memory_bytes = max_memory_bytes
         self.chunk_size = chunk_size
+        self.input_columns = input_columns
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.device = device
@@ -284,20 +302,35 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             raise ValueError(f"device={self.device!r} was requested but no CUDA GPU is available to torch.")
         return kept, qs, device
 
+    def _validate_columns(self, n_inputs):
+        cols = self.input_columns
+        if cols is None:
+            return None
+        arr = np.asarray(cols)
+        if arr.dtype == bool:
+            if arr.shape != (n_inputs,):
+                raise ValueError(f"input_columns as a mask must have length n={n_inputs}, got shape {arr.shape}.")
+            arr = np.flatnonzero(arr)
+        if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"input_columns must be a non-empty sequence of input indices or a boolean mask, got {cols!r}.")
+        if arr.min() < 0 or arr.max() >= n_inputs or len(np.unique(arr)) != arr.size:
+            raise ValueError(f"input_columns must be distinct indices in [0, {n_inputs}), got {arr.tolist()}.")
+        return np.sort(arr)
+
     def _sources(self, model, X):
         """Jacobian sources of ``model`` and of the initial model on ``X`` (or the fit X)."""
         check_is_fitted(self, "thresholds_")
         same_x = X is None
         if same_x:
             X = self._X_fit
-        src = _Source(model, X)
-        if (src.m, src.n) != (self.n_hidden_, self.n_features_in_):
+        src = _Source(model, X, self.input_columns_)
+        if (src.m, src.n_inputs) != (self.n_hidden_, self.n_features_in_):
             raise ValueError(
                 f"The model's inner map has m={src.m} hidden units and n={src.n} inputs, but the analyzer was fitted "
                 f"on an initial model with m={self.n_hidden_}, n={self.n_features_in_}; compare a model with its own "
                 "initialisation."
             )
-        src0 = self._source0 if same_x else _Source(self._model0, X)
+        src0 = self._source0 if same_x else _Source(self._model0, X, self.input_columns_)
         if src0.n_samples != src.n_samples:
             raise ValueError(
                 f"The initial model was given {src0.n_samples} examples but the model {src.n_samples}: the "
@@ -343,14 +376,17 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         self
         """
         src0 = _Source(model0, X)
+        columns = self._validate_columns(src0.n_inputs)
+        src0.restrict(columns)
         ks, qs, device = self._validate_params(src0.m, src0.n)
         m, n = src0.m, src0.n
+        self.input_columns_ = columns
         needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
         # refuse at once what cannot fit, before any allocation
         self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, self.max_memory_bytes) for k in needed)
         self._block = min(_BLOCK, self._budget_chunk)
         self.minor_sizes_ = ks
-        self.n_hidden_, self.n_features_in_ = m, n
+        self.n_hidden_, self.n_features_in_ = m, src0.n_inputs
         self.n_samples_fit_ = src0.n_samples
         self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in needed for q in qs}
         thresholds = {}
@@ -359,8 +395,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
                 means = [row_means(_chunk_minors(src0.chunk(s, s + self._block), k, device)[1]).cpu().numpy()
                          for s in range(0, src0.n_samples, self._block)]
                 pooled = np.concatenate(means, axis=0)
-                for q in qs:
-                    thresholds[k, q] = float(zero_row_threshold(pooled, self.false_positive_rates_[k, q]))
+                levels = zero_row_threshold(pooled, [self.false_positive_rates_[k, q] for q in qs])  # one pass
+                for q, level in zip(qs, np.atleast_1d(levels)):
+                    thresholds[k, q] = float(level)
         self.thresholds_ = thresholds
         self.rotation_reference_ = _rotation_reference(
             m, n, ks, self.rotation_method, self.n_rotations, self.random_state)
@@ -436,7 +473,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         """
         values = self._per_example(model, X)
         out = {}
-        n, m = self.n_features_in_, self.n_hidden_
+        n, m = self.rotation_reference_.n, self.n_hidden_
         for key in self._ordered_keys(per_example=False):
             if key in values:
                 out[key] = float(np.mean(values[key]))

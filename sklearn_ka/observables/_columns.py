@@ -145,10 +145,35 @@ def column_statistics(Jk, Jk0, method="softmax"):
     if t.shape[1] <= 1:
         zeros = torch.zeros(t.shape[0], dtype=torch.float64, device=t.device)
         return tuple(like_input(zeros.clone(), was_numpy) for _ in range(3))
+    if method == "softmax":
+        return tuple(like_input(v, was_numpy) for v in _softmax_statistics(t, t0))
     logp, p = _log_probs(t, method)
     logq, q = _log_probs(t0, method)
     return tuple(like_input(v, was_numpy) for v in (_entropy(logp, p, method), _entropy(logq, q, method),
                                                     _kl(logp, p, logq, method)))
+
+
+def _softmax_statistics(t, t0):
+    """Softmax entropies and KL without materialising log-probabilities.
+
+    With ``L = logsumexp`` over rows, ``log P = t - L(t)``, so per column
+    ``H(P) = L(t) - sum_j P_j t_j`` and
+    ``KL(P || Q) = sum_j P_j (t_j - t0_j) - L(t) + L(t0)`` (nats; divided by ``log C(m, k)``).
+    """
+    base = math.log(t.shape[1])
+
+    def softmax_and_lse(x):  # one exp pass: P = e / sum(e), L = max + log sum(e)
+        mx = x.amax(dim=1, keepdim=True)
+        e = torch.exp(x - mx)
+        total = e.sum(dim=1, keepdim=True)
+        return e.div_(total), (mx + torch.log(total)).squeeze(1)
+
+    p, lse = softmax_and_lse(t)
+    q, lse0 = softmax_and_lse(t0)
+    h = ((lse - (p * t).sum(dim=1)) / base).clamp_(0.0, 1.0)
+    h0 = ((lse0 - (q * t0).sum(dim=1)) / base).clamp_(0.0, 1.0)
+    kl = (((p * (t - t0)).sum(dim=1) - lse + lse0) / base).clamp_(min=0.0)
+    return h.mean(dim=1), h0.mean(dim=1), kl.mean(dim=1)
 
 
 def column_kl(Jk, Jk0, method="softmax"):
