@@ -1,6 +1,7 @@
 """The KA-geometry analysis of a model against its initialisation."""
 
 from ._analyzer import KAGeometryAnalyzer
+from ._sampled_analyzer import SampledKAGeometryAnalyzer
 from ._scorer import ka_scorer
 
-__all__ = ["KAGeometryAnalyzer", "ka_scorer"]
+__all__ = ["KAGeometryAnalyzer", "SampledKAGeometryAnalyzer", "ka_scorer"]

@@ -17,10 +17,18 @@ from ._minors import (
     minor_matrices,
     signed_minor_matrices,
 )
+from ._sampled import (
+    MinorSample,
+    sample_combinations,
+    sampled_factored_minor_matrices,
+    sampled_minor_matrices,
+    unrank_combinations,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "MinorBudgetError",
+    "MinorSample",
     "combination_indices",
     "face_indices",
     "factored_minor_matrices",
@@ -28,5 +36,9 @@ __all__ = [
     "minor_nbytes",
     "minor_working_nbytes",
     "plan_example_chunks",
+    "sample_combinations",
+    "sampled_factored_minor_matrices",
+    "sampled_minor_matrices",
     "signed_minor_matrices",
+    "unrank_combinations",
 ]

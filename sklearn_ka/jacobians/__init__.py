@@ -7,5 +7,7 @@ only on :mod:`sklearn_ka.engine` (for the activations and their exact derivative
 """
 
 from ._inner_map import inner_factors, inner_jacobian
+from ._layers import layer_activations, layer_jacobian, n_layers
 
 __all__ = ["inner_jacobian", "inner_factors"]
+__all__ += ["layer_jacobian", "layer_activations", "n_layers"]

@@ -62,6 +62,24 @@ class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     _loss = "squared_error"
     _n_outputs = 1
 
+    def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
+                 tol, validation_fraction, dtype, device, random_state, verbose):
+        # the parameters both estimators share; each subclass lists its own in its signature
+        self.hidden_units = hidden_units
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.betas = betas
+        self.epsilon = epsilon
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
     def _encode_targets(self, y, fitting):
         return y
 
@@ -427,22 +445,14 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
         random_state=None,
         verbose=0,
     ):
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.betas = betas
-        self.epsilon = epsilon
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.tol = tol
-        self.validation_fraction = validation_fraction
+        super().__init__(
+            hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
+            epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
+            validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
+            verbose=verbose,
+        )
         self.snapshot_r2 = snapshot_r2
         self.critical_batch_params = critical_batch_params
-        self.dtype = dtype
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
 
     def _encode_targets(self, y, fitting):
@@ -526,20 +536,12 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
         random_state=None,
         verbose=0,
     ):
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.betas = betas
-        self.epsilon = epsilon
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.tol = tol
-        self.validation_fraction = validation_fraction
-        self.dtype = dtype
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        super().__init__(
+            hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
+            epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
+            validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
+            verbose=verbose,
+        )
 
     @property
     def _n_outputs(self):

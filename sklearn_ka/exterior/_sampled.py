@@ -1,0 +1,245 @@
+"""Sampled minors: a seeded sample of (row k-subset, column k-subset) pairs (issue 6).
+
+When the exact minor matrix ``J^(k)`` (``C(m, k) x C(n, k)`` per example) cannot be
+formed, a uniform random sample of row k-subsets and of column k-subsets is drawn
+without listing all subsets, and only the ``n_rows x n_cols`` minors on the grid of
+sampled rows and sampled columns are computed.  The sample depends only on
+``(m, n, k, n_rows, n_cols, random_state)``, never on the data, so every example, and
+a trained model and its initialisation, are compared on exactly the same minors.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from ._minors import _check_k, as_float64_tensor, combination_indices, like_input
+
+__all__ = [
+    "MinorSample",
+    "sample_combinations",
+    "sampled_minor_matrices",
+    "sampled_factored_minor_matrices",
+    "unrank_combinations",
+]
+
+_MAX_RANK = 1 << 62  # lexicographic ranks are int64 up to here
+
+
+def unrank_combinations(ranks, m, k):
+    """k-subsets of ``range(m)`` of the given lexicographic ranks (inverse of the order of
+    :func:`itertools.combinations`).
+
+    Parameters
+    ----------
+    ranks : array-like of int, shape (s,)
+        Ranks in ``[0, C(m, k))``.
+    m, k : int
+
+    Returns
+    -------
+    ndarray of int64, shape (s, k)
+        Row ``i`` is the ``ranks[i]``-th k-subset, increasing.
+    """
+    total = math.comb(m, k)
+    if total > _MAX_RANK:
+        raise ValueError(f"C({m}, {k}) = {total} exceeds the int64 rank range")
+    r = np.asarray(ranks, dtype=np.int64)
+    if r.size and (r.min() < 0 or r.max() >= total):
+        raise ValueError(f"ranks must lie in [0, C({m}, {k}) = {total})")
+    # combinadic: C(m,k)-1-rank = sum_t C(a_t, k-t) with a_t = m-1-c_t decreasing
+    rest = (total - 1) - r
+    out = np.empty((r.size, k), dtype=np.int64)
+    for t in range(k):
+        j = k - t
+        table = np.array([math.comb(a, j) for a in range(m)], dtype=np.int64)  # nondecreasing in a
+        a = np.searchsorted(table, rest, side="right") - 1
+        rest = rest - table[a]
+        out[:, t] = m - 1 - a
+    return out
+
+
+def sample_combinations(m, k, size, random_state=None):
+    """A uniform sample of ``size`` distinct k-subsets of ``range(m)``, in lexicographic order.
+
+    Drawn without listing all ``C(m, k)`` subsets: distinct ranks are drawn uniformly
+    (numpy's ``Generator.choice`` without replacement) and unranked.  When ``size`` is
+    ``None`` or at least ``C(m, k)`` every subset is returned, in order (the exhaustive
+    "sample" on which sampled observables equal the exact ones).
+
+    Parameters
+    ----------
+    m, k : int
+        Ground set size and subset size, ``1 <= k <= m``.
+    size : int or None
+        Number of subsets.
+    random_state : int, RandomState, Generator or None
+
+    Returns
+    -------
+    ndarray of int64, shape (min(size, C(m, k)), k)
+    """
+    for name, v in (("m", m), ("k", k)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
+    m, k = int(m), int(k)
+    if not 1 <= k <= m:
+        raise ValueError(f"k must satisfy 1 <= k <= m = {m}, got k={k}")
+    total = math.comb(m, k)
+    if size is not None:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"the number of sampled subsets must be a positive integer or None, got {size!r}")
+        size = int(size)
+    if size is None or size >= total:
+        return np.array(combination_indices(m, k))
+    rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(
+        check_random_state(random_state).randint(0, 2**31 - 1))
+    if total <= _MAX_RANK:
+        ranks = np.sort(rng.choice(total, size=size, replace=False))
+        return unrank_combinations(ranks, m, k)
+    # astronomically many subsets: draw random subsets, drop the (improbable) repeats
+    rows = set()
+    while len(rows) < size:
+        for s in np.sort(np.argsort(rng.random((size, m)), axis=1)[:, :k], axis=1):
+            rows.add(tuple(int(i) for i in s))
+            if len(rows) == size:
+                break
+    return np.array(sorted(rows), dtype=np.int64)
+
+
+class MinorSample:
+    """A seeded sample of row and column k-subsets: the grid of minors to compute.
+
+    ``n_replicates`` independent replicate samples are drawn (the "random groups" of
+    survey sampling): replicate ``g`` has its own ``rows[g]`` (``n_rows`` row k-subsets)
+    and ``cols[g]`` (``n_cols`` column k-subsets), each uniform without replacement.
+    Estimates are computed per replicate; their spread gives the confidence intervals
+    (see :class:`~sklearn_ka.analysis.SampledKAGeometryAnalyzer`).
+
+    Parameters
+    ----------
+    m, n : int
+        Jacobian shape (rows = hidden units, columns = inputs).
+    k : int
+        Minor size.
+    n_rows, n_cols : int or None
+        Subsets per replicate; ``None`` or ``>= C(., k)`` means all (then that side is exact).
+    n_replicates : int, default=1
+    random_state : int, RandomState or None
+
+    Attributes
+    ----------
+    rows, cols : list of ndarray of int64, shapes (R, k) and (C, k)
+    n_row_subsets, n_col_subsets : int
+        ``C(m, k)`` and ``C(n, k)``.
+    rows_exhaustive, cols_exhaustive : bool
+    """
+
+    def __init__(self, m, n, k, n_rows=None, n_cols=None, n_replicates=1, random_state=None):
+        for name, v in (("m", m), ("n", n)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        self.m, self.n = int(m), int(n)
+        self.k = _check_k(k, self.m, self.n)
+        if isinstance(n_replicates, bool) or not isinstance(n_replicates, numbers.Integral) or n_replicates < 1:
+            raise ValueError(f"n_replicates must be a positive integer, got {n_replicates!r}")
+        self.n_replicates = int(n_replicates)
+        self.n_row_subsets = math.comb(self.m, self.k)
+        self.n_col_subsets = math.comb(self.n, self.k)
+        rng = np.random.default_rng(check_random_state(random_state).randint(0, 2**31 - 1))
+        self.rows, self.cols = [], []
+        for _ in range(self.n_replicates):
+            self.rows.append(sample_combinations(self.m, self.k, n_rows, rng))
+            self.cols.append(sample_combinations(self.n, self.k, n_cols, rng))
+        self.rows_exhaustive = self.rows[0].shape[0] == self.n_row_subsets
+        self.cols_exhaustive = self.cols[0].shape[0] == self.n_col_subsets
+
+    @property
+    def exhaustive(self):
+        """True when every replicate holds every minor (the sampled observables are exact)."""
+        return self.rows_exhaustive and self.cols_exhaustive
+
+    def __repr__(self):
+        return (f"MinorSample(m={self.m}, n={self.n}, k={self.k}, n_rows={self.rows[0].shape[0]}, "
+                f"n_cols={self.cols[0].shape[0]}, n_replicates={self.n_replicates})")
+
+
+def _abs_det(blocks):
+    """|det| of a batch of k x k blocks (..., k, k); closed forms for k <= 3."""
+    k = blocks.shape[-1]
+    if k == 1:
+        return blocks[..., 0, 0].abs()
+    if k == 2:
+        return (blocks[..., 0, 0] * blocks[..., 1, 1] - blocks[..., 0, 1] * blocks[..., 1, 0]).abs()
+    if k == 3:
+        a = blocks
+        d = (a[..., 0, 0] * (a[..., 1, 1] * a[..., 2, 2] - a[..., 1, 2] * a[..., 2, 1])
+             - a[..., 0, 1] * (a[..., 1, 0] * a[..., 2, 2] - a[..., 1, 2] * a[..., 2, 0])
+             + a[..., 0, 2] * (a[..., 1, 0] * a[..., 2, 1] - a[..., 1, 1] * a[..., 2, 0]))
+        return d.abs()
+    return torch.linalg.det(blocks).abs()
+
+
+def _index(idx, name, size, k, device):
+    a = np.asarray(idx)
+    if a.ndim != 2 or a.shape[1] != k or not np.issubdtype(a.dtype, np.integer):
+        raise ValueError(f"{name} must be an integer array of shape (s, {k}), got shape {a.shape}")
+    if a.size and (a.min() < 0 or a.max() >= size):
+        raise ValueError(f"{name} holds indices outside [0, {size})")
+    return torch.as_tensor(a, dtype=torch.long, device=device)
+
+
+def sampled_minor_matrices(J, rows, cols):
+    """|det| of the k x k submatrices ``J[b][rows[p], cols[q]]`` for every example.
+
+    Parameters
+    ----------
+    J : array-like or torch.Tensor, shape (n_samples, m, n)
+    rows : int array, shape (R, k)
+        Row k-subsets (e.g. ``MinorSample.rows[g]``).
+    cols : int array, shape (C, k)
+        Column k-subsets.
+
+    Returns
+    -------
+    ndarray or torch.Tensor, float64, shape (n_samples, R, C)
+        Gathered (n_samples, R, C, k, k) blocks, closed-form determinants for k <= 3
+        (``torch.linalg.det`` above). Memory: ``8 k^2`` bytes per sampled minor.
+    """
+    Jt, was_numpy = as_float64_tensor(J, "J", 3)
+    B, m, n = Jt.shape
+    k = np.shape(rows)[-1] if np.ndim(rows) == 2 else 0
+    r = _index(rows, "rows", m, k, Jt.device)
+    c = _index(cols, "cols", n, k, Jt.device)
+    if k < 1 or k > min(m, n):
+        raise ValueError(f"minor size k={k} must satisfy 1 <= k <= min(m, n) = {min(m, n)}")
+    Jr = Jt[:, r]  # (B, R, k, n)
+    blocks = Jr[:, :, :, c]  # (B, R, k, C, k)
+    blocks = blocks.permute(0, 1, 3, 2, 4)  # (B, R, C, k, k)
+    return like_input(_abs_det(blocks), was_numpy)
+
+
+def sampled_factored_minor_matrices(D, W, rows, cols):
+    """Sampled minors of ``J[b] = diag(D[b]) W``: ``prod_{i in I} |D[b, i]| * |det W[I, K]|``.
+
+    Returns ``(DI, WIK)``: ``DI`` of shape (n_samples, R) (the row factors) and ``WIK`` of
+    shape (R, C), so that the sampled minors are ``DI[:, :, None] * WIK[None]`` (never
+    formed here).
+    """
+    Dt, was_numpy = as_float64_tensor(D, "D", 2)
+    Wt, _ = as_float64_tensor(W, "W", 2, device=Dt.device)
+    if Wt.shape[0] != Dt.shape[1]:
+        raise ValueError(f"D has {Dt.shape[1]} columns but W has {Wt.shape[0]} rows; they must match")
+    k = np.shape(rows)[-1] if np.ndim(rows) == 2 else 0
+    m, n = Wt.shape
+    if k < 1 or k > min(m, n):
+        raise ValueError(f"minor size k={k} must satisfy 1 <= k <= min(m, n) = {min(m, n)}")
+    r = _index(rows, "rows", m, k, Dt.device)
+    c = _index(cols, "cols", n, k, Dt.device)
+    DI = Dt[:, r].abs().prod(dim=2)  # (B, R)
+    WIK = _abs_det(Wt[r][:, :, c].permute(0, 2, 1, 3))  # (R, k, C, k) -> (R, C, k, k)
+    return like_input(DI, was_numpy), like_input(WIK, was_numpy)
