@@ -288,3 +288,22 @@ def test_input_columns_restrict_the_analysis(mlp, data):
     for bad in ([0, 0], [3], [], [-1]):
         with pytest.raises(ValueError, match="input_columns"):
             KAGeometryAnalyzer(input_columns=bad).fit(init, X)
+
+
+def test_streaming_thresholds_equal_pooled_quantiles(mlp, data, monkeypatch):
+    from sklearn_ka.observables import streaming_quantiles
+
+    rng = np.random.default_rng(0)
+    v = np.abs(rng.standard_cauchy(5003)) ** 3
+    v[rng.random(v.size) < 0.05] = 0
+    q = [0.0, 1e-3, 0.0297, 0.5, 1.0]
+    np.testing.assert_array_equal(streaming_quantiles(lambda: (v[i:i + 700] for i in range(0, v.size, 700)), q),
+                                  np.quantile(v, q))
+    with pytest.raises(ValueError, match="non-negative"):
+        streaming_quantiles(lambda: [np.array([-1.0])], 0.5)
+    # an analyzer whose budget forces the streaming path records the same thresholds
+    X = data[0]
+    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK", 32)
+    small = KAGeometryAnalyzer(random_state=0, max_memory_bytes=200_000).fit(mlp.initial_model(), X)
+    big = KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), X)
+    assert small.thresholds_ == big.thresholds_

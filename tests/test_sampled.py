@@ -1,6 +1,5 @@
 """Sampled minors and the sampled analyzer (issue 6, "Analysis at scale")."""
 
-import itertools
 import math
 
 import numpy as np

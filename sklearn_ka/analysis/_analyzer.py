@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
 
@@ -13,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine import torch_threads
-from ..exterior import factored_minor_matrices, minor_matrices, plan_example_chunks
+from ..exterior import DEFAULT_MAX_BYTES, factored_minor_matrices, minor_matrices, plan_example_chunks
 from ..jacobians import inner_factors, inner_jacobian
 from ..observables import (
     RotationReference,
@@ -28,6 +29,7 @@ from ..observables import (
     quantile_ratio,
     rotation_ratio,
     row_means,
+    streaming_quantiles,
     zero_row_counts,
     zero_row_mask,
     zero_row_threshold,
@@ -390,12 +392,21 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         self.n_samples_fit_ = src0.n_samples
         self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in needed for q in qs}
         thresholds = {}
+        budget = DEFAULT_MAX_BYTES if self.max_memory_bytes is None else self.max_memory_bytes
         with torch.no_grad():
             for k in needed:
-                means = [row_means(_chunk_minors(src0.chunk(s, s + self._block), k, device)[1]).cpu().numpy()
-                         for s in range(0, src0.n_samples, self._block)]
-                pooled = np.concatenate(means, axis=0)
-                levels = zero_row_threshold(pooled, [self.false_positive_rates_[k, q] for q in qs])  # one pass
+                ranks = [self.false_positive_rates_[k, q] for q in qs]
+
+                def blocks(k=k):
+                    for s in range(0, src0.n_samples, self._block):
+                        yield row_means(_chunk_minors(src0.chunk(s, s + self._block), k, device)[1]).cpu().numpy()
+
+                # pooled row means (and numpy's copies) in memory when they fit a quarter of the
+                # budget; otherwise an exact two-pass streaming quantile (same values)
+                if 3 * 8 * src0.n_samples * math.comb(m, k) <= budget // 4:
+                    levels = zero_row_threshold(np.concatenate(list(blocks()), axis=0), ranks)
+                else:
+                    levels = streaming_quantiles(blocks, ranks)
                 for q, level in zip(qs, np.atleast_1d(levels)):
                     thresholds[k, q] = float(level)
         self.thresholds_ = thresholds

@@ -107,9 +107,9 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
     minor_sizes : tuple of int, default=(1, 2, 3)
         Sizes above ``min(m, n)`` are dropped.
     false_positive_rates : tuple of float, default=(1e-4, 1e-3, 1e-2)
-    n_rows : int or None, default=256
+    n_rows : int or None, default=32
         Row k-subsets per replicate (``None``: all).
-    n_cols : int or None, default=256
+    n_cols : int or None, default=32
         Column k-subsets per replicate (``None``: all).
     n_replicates : int, default=8
         Independent groups of sampled rows and columns; the confidence intervals are the
@@ -135,7 +135,7 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
     n_hidden_, n_features_in_, n_samples_fit_ : int
     """
 
-    def __init__(self, minor_sizes=(1, 2, 3), false_positive_rates=(1e-4, 1e-3, 1e-2), n_rows=256, n_cols=256,
+    def __init__(self, minor_sizes=(1, 2, 3), false_positive_rates=(1e-4, 1e-3, 1e-2), n_rows=32, n_cols=32,
                  n_replicates=8, confidence=0.95, column_probability="softmax", pr_convention="l1/l2",
                  consistent_fraction=0.99, max_memory_bytes=256 << 20, random_state=None):
         self.minor_sizes = minor_sizes

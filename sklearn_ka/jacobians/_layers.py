@@ -78,6 +78,9 @@ def _check_layers(source, target, n_hidden, what, *, output=False):
     for name, val in (("source", source), ("target", target)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
             raise TypeError(f"{name} must be an int layer index, got {val!r}.")
+    if target <= source:
+        raise ValueError(f"target must be a later layer than source; got source={source}, "
+                         f"target={target}.")
     top = n_hidden
     kind = "layers" if output else "hidden layers"
     if not 0 <= source < top:
@@ -87,9 +90,6 @@ def _check_layers(source, target, n_hidden, what, *, output=False):
         raise ValueError(f"target={target} is out of range for {what}: it has {top} {kind}, so "
                          f"target must be in [1, {top}]"
                          + ("" if output else " (the output layer is not a hidden layer)") + ".")
-    if target <= source:
-        raise ValueError(f"target must be a later layer than source; got source={source}, "
-                         f"target={target}.")
 
 
 def _mlp_jacobian(model, X, source, target):
@@ -166,7 +166,7 @@ def _push(blocks, X):
 
     if not blocks:
         return X
-    seq = copy.deepcopy(torch.nn.Sequential(*blocks)).to(torch.float64).eval()
+    seq = copy.deepcopy(torch.nn.Sequential(*[mod for block in blocks for mod in block])).to(torch.float64).eval()
     p = next(iter(seq.parameters()), None)
     device = p.device if p is not None else torch.device("cpu")
     with torch.no_grad():

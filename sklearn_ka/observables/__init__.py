@@ -5,6 +5,7 @@ numpy in, numpy out; torch in, torch out (on the tensor's device). Float64 throu
 
 from ._columns import column_entropy, column_kl, column_log_probabilities, column_statistics
 from ._participation import participation_ratio, participation_ratio_max
+from ._streaming_quantile import streaming_quantiles
 from ._rotation import RotationReference, haar_max_minor_constant, haar_rotations, rotation_ratio
 from ._tails import mean_excess, mean_excess_fit, quantile_ratio
 from ._zero_rows import (
@@ -36,6 +37,7 @@ __all__ = [
     "participation_ratio_max",
     "quantile_ratio",
     "rotation_ratio",
+    "streaming_quantiles",
     "row_means",
     "zero_row_counts",
     "zero_row_mask",
