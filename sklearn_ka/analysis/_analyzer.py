@@ -385,14 +385,16 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         self.input_columns_ = columns
         needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
         # refuse at once what cannot fit, before any allocation
-        self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, self.max_memory_bytes) for k in needed)
+        # a block holds the minors of both models and their column statistics at once, about three
+        # times what the minor kernels plan for, so blocks are planned for a third of the budget
+        budget = DEFAULT_MAX_BYTES if self.max_memory_bytes is None else self.max_memory_bytes
+        self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, budget / 3) for k in needed)
         self._block = min(_BLOCK, self._budget_chunk)
         self.minor_sizes_ = ks
         self.n_hidden_, self.n_features_in_ = m, src0.n_inputs
         self.n_samples_fit_ = src0.n_samples
         self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in needed for q in qs}
         thresholds = {}
-        budget = DEFAULT_MAX_BYTES if self.max_memory_bytes is None else self.max_memory_bytes
         with torch.no_grad():
             for k in needed:
                 ranks = [self.false_positive_rates_[k, q] for q in qs]
