@@ -194,7 +194,7 @@ def _index(idx, name, size, k, device):
 
 
 def sampled_minor_matrices(J, rows, cols):
-    """|det| of the k x k submatrices ``J[b][rows[p], cols[q]]`` for every example.
+    """Absolute determinants (``|det|``) of the k x k submatrices ``J[b][rows[p], cols[q]]`` for every example.
 
     Parameters
     ----------
