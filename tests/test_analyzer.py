@@ -307,3 +307,16 @@ def test_streaming_thresholds_equal_pooled_quantiles(mlp, data, monkeypatch):
     small = KAGeometryAnalyzer(random_state=0, max_memory_bytes=200_000).fit(mlp.initial_model(), X)
     big = KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), X)
     assert small.thresholds_ == big.thresholds_
+
+
+def test_bounded_memory_path_gives_the_same_observables(mlp, data):
+    X = data[0]
+    init = mlp.initial_model()
+    kw = dict(random_state=0, false_positive_rates=(0.1,), consistent_fraction=0.3)  # some consistent rows
+    ref = KAGeometryAnalyzer(**kw).fit(init, X)
+    # a budget too small to keep the zero-row masks of every example: a second pass instead
+    small = KAGeometryAnalyzer(max_memory_bytes=60_000, **kw).fit(init, X)
+    assert small._block < 150
+    np.testing.assert_allclose(small.transform(mlp, X), ref.transform(mlp, X), rtol=1e-12, atol=1e-15)
+    consistent = [i for i, name in enumerate(ref.get_feature_names_out()) if name.startswith("consistent")]
+    assert np.any(ref.transform(mlp, X)[:, consistent] > 0)

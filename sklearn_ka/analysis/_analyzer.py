@@ -115,12 +115,41 @@ def _chunk_observables(chunk, chunk0, plan, device):
     """
     n = len(chunk[0] if chunk[0] is not None else chunk[2])
     G = plan["block"]
-    parts = [_block_observables(_slice(chunk, s, s + G), _slice(chunk0, s, s + G), plan, device)
-             for s in range(0, n, G)]
-    values = {key: np.concatenate([p[0][key] for p in parts]) for key in parts[0][0]}
-    counts = {key: sum(p[1][key] for p in parts) for key in parts[0][1]}
-    packed = {key: np.concatenate([p[2][key] for p in parts]) for key in parts[0][2]}
-    return values, counts, packed
+    return _merge(_block_observables(_slice(chunk, s, s + G), _slice(chunk0, s, s + G), plan, device)
+                  for s in range(0, n, G))
+
+
+def _merge(parts):
+    """Combine (values, counts, packed masks) of consecutive blocks or chunks, one at a time.
+
+    Counts are summed as they arrive, so memory does not grow with the number of blocks.
+    """
+    values, counts, packed = {}, {}, {}
+    for part_values, part_counts, part_packed in parts:
+        for key, v in part_values.items():
+            values.setdefault(key, []).append(v)
+        for key, c in part_counts.items():
+            counts[key] = counts[key] + c if key in counts else c.copy()
+        for key, pk in part_packed.items():
+            packed.setdefault(key, []).append(pk)
+    return ({key: np.concatenate(v) for key, v in values.items()}, counts,
+            {key: np.concatenate(v) for key, v in packed.items()})
+
+
+def _chunk_zero_rows_in(chunk, rows, plan, device):
+    """Second pass when masks were not kept: per example, the fraction of rows that are zero and in ``rows``."""
+    n = len(chunk[0] if chunk[0] is not None else chunk[2])
+    G = plan["block"]
+    out = {key: [] for key in rows}
+    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad():
+        for s in range(0, n, G):
+            block = _slice(chunk, s, s + G)
+            for k in sorted({k for k, _ in rows}):
+                rm = row_means(_chunk_minors(block, k, device)[1])
+                for key in [key for key in rows if key[0] == k]:
+                    mask = zero_row_mask(rm, plan["thresholds"][key]).cpu().numpy()
+                    out[key].append(np.count_nonzero(mask[:, rows[key]], axis=1) / mask.shape[1])
+    return {key: np.concatenate(v) for key, v in out.items()}
 
 
 def _block_observables(chunk, chunk0, plan, device):
@@ -155,8 +184,9 @@ def _block_observables(chunk, chunk0, plan, device):
             out[f"rotation_ratio_initial_k{k}"] = rotation_ratio(J0, k, ref, Jk=J0k)
             (out[f"column_entropy_k{k}"], out[f"column_entropy_initial_k{k}"],
              out[f"column_kl_k{k}"]) = column_statistics(Jk, J0k, col)
-        # packed zero masks, to split off the consistently zero rows once all chunks are in
-        packed = {key: np.packbits(masks[key], axis=1) for key in counts}
+        # packed zero masks, to split off the consistently zero rows once all chunks are in (when
+        # they fit the budget; otherwise the analyzer makes a second pass)
+        packed = {key: np.packbits(masks[key], axis=1) for key in counts} if plan["keep_masks"] else {}
     return ({key: v.cpu().numpy() if isinstance(v, torch.Tensor) else v for key, v in out.items()}, counts, packed)
 
 
@@ -426,21 +456,36 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         device = torch.device(self.device)
         chunks = self._chunks(src.n_samples)
         n_jobs = self._n_workers()
-        if n_jobs > 1 and len(chunks) > 1:
-            plan = dict(self._plan, single_thread=True)
-            results = Parallel(n_jobs=n_jobs)(
-                delayed(_chunk_observables)(src.chunk(s, e), src0.chunk(s, e), plan, device) for s, e in chunks)
-        else:
-            results = [_chunk_observables(src.chunk(s, e), src0.chunk(s, e), self._plan, device) for s, e in chunks]
-        values = {key: np.concatenate([r[0][key] for r in results]) for key in results[0][0]}
-        counts = {key: sum(r[1][key] for r in results) for key in results[0][1]}
         B = src.n_samples
-        for (k, q), c in counts.items():
-            consistent = consistent_zero_rows_from_counts(c, B, self.consistent_fraction)
-            P = c.shape[0]
-            per_example = np.concatenate([
-                np.unpackbits(r[2][k, q], axis=1, count=P)[:, consistent].sum(1) for r in results]) / P
-            values[f"consistent_zero_rows_k{k}_q{q:g}"] = per_example
+        P_total = sum(math.comb(self.n_hidden_, k) for k in self.minor_sizes_) * len(self._plan["qs"])
+        budget = DEFAULT_MAX_BYTES if self.max_memory_bytes is None else self.max_memory_bytes
+        plan = dict(self._plan, keep_masks=B * P_total / 8 <= budget / 4)
+        parallel = n_jobs > 1 and len(chunks) > 1
+        if parallel:
+            plan["single_thread"] = True
+
+        def run(function, *per_chunk):
+            if parallel:
+                return Parallel(n_jobs=n_jobs, return_as="generator")(
+                    delayed(function)(*(f(s, e) for f in per_chunk), plan, device) for s, e in chunks)
+            return (function(*(f(s, e) for f in per_chunk), plan, device) for s, e in chunks)
+
+        values, counts, packed = _merge(run(_chunk_observables, src.chunk, src0.chunk))
+        consistent = {key: consistent_zero_rows_from_counts(c, B, self.consistent_fraction)
+                      for key, c in counts.items()}
+        if plan["keep_masks"]:
+            for (k, q), rows in consistent.items():
+                P = rows.shape[0]
+                values[f"consistent_zero_rows_k{k}_q{q:g}"] = (
+                    np.unpackbits(packed[k, q], axis=1, count=P)[:, rows].sum(1) / P)
+        else:  # bounded memory: recompute the trained model's masks, keeping only the counts we need
+            parts = run(_chunk_zero_rows_in, src.chunk, lambda s, e: consistent)
+            merged = {}
+            for part in parts:
+                for key, v in part.items():
+                    merged.setdefault(key, []).append(v)
+            for (k, q) in consistent:
+                values[f"consistent_zero_rows_k{k}_q{q:g}"] = np.concatenate(merged[k, q])
         return values
 
     def _ordered_keys(self, per_example=True):
