@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-#: name -> (script, takes --device)
+#: name -> (script, takes --device, arguments for --quick)
 BENCHMARKS = {
-    "observables": ("bench_observables.py", False),
-    "analyzer": ("bench_analyzer.py", True),
-    "fit_many": ("bench_fit_many.py", True),
-    "critical_batch": ("bench_critical_batch.py", False),
-    "sweep": ("bench_sweep.py", False),
+    "observables": ("bench_observables.py", False, ["--quick"]),
+    "analyzer": ("bench_analyzer.py", True, ["--quick"]),
+    "fit_many": ("bench_fit_many.py", True, ["--quick"]),
+    "critical_batch": ("bench_critical_batch.py", False, ["--quick"]),
+    "sweep": ("bench_sweep.py", False, ["--quick"]),
+    "scale": ("bench_scale.py", False, ["--examples", "200", "--exact-examples", "6"]),
 }
 
 
@@ -33,12 +34,12 @@ def main(argv=None):
     p.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), default=None)
     args = p.parse_args(argv)
     failed = []
-    for name, (script, device) in BENCHMARKS.items():
+    for name, (script, device, quick_args) in BENCHMARKS.items():
         if args.only and name not in args.only:
             continue
         if args.device != "cpu" and not device:
             continue
-        cmd = [sys.executable, str(HERE / script)] + (["--quick"] if args.quick else [])
+        cmd = [sys.executable, str(HERE / script)] + (quick_args if args.quick else [])
         if device:
             cmd += ["--device", args.device]
         print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
