@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "observables": ("bench_observables.py", False, ["--quick"]),
     "analyzer": ("bench_analyzer.py", True, ["--quick"]),
+    "jacobians": ("bench_jacobians.py", False, ["--quick"]),
     "fit_many": ("bench_fit_many.py", True, ["--quick"]),
     "critical_batch": ("bench_critical_batch.py", False, ["--quick"]),
     "sweep": ("bench_sweep.py", False, ["--quick"]),
