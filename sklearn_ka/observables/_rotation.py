@@ -120,7 +120,14 @@ def haar_rotations(m, n_rotations, random_state=None):
 # exact max |minor| with pruning
 # ----------------------------------------------------------------------------------
 def _chain_batch_last(X, k):
-    """Signed compounds of X (r, c, L) with the batch last: list of (C(r,j), C(c,j), L)."""
+    """Signed compounds of X (r, c, L) with the batch last: list of (C(r,j), C(c,j), L).
+
+    The same Laplace recursion as :func:`sklearn_ka.exterior._minors.compound_chain_qp`, kept in
+    this layout on purpose: here the batch (examples x rotations) is long and each slice runs
+    over it contiguously, 2-7x faster than the batch-first kernel; for the minors of J the
+    batch-first kernel is faster (measured: routing both through one layout slowed exact
+    size-3 minors of 1000 examples, m = 32, from 118 to 190 ms).
+    """
     r, c, L = X.shape
     chain = [X]
     prev = X
