@@ -5,9 +5,11 @@
 Times ``KAGeometryAnalyzer(...).fit(mlp.initial_model(), X).score(mlp, X)`` for a trained
 m = 32 xor model on 1000 examples, k = 1, 2, 3, every observable, with the "haar" and the
 "sampled" (N = 400) rotation methods, single-threaded; "cold" includes the once-per-process
-work (the Haar constant c(m, n) and the rotations, both cached), "warm" does not. Then the
+work (the Haar constant c(m, n) and the rotations, both cached), "warm" does not and is the
+median of 5 ("haar") or 3 ("sampled") runs. Then the
 same analysis of a scaled-down model (m = 12, 16 examples, N = 16) against the naive
-itertools/det reference of benchmarks/bench_observables.py, in the same run.
+itertools/det reference of benchmarks/bench_observables.py, in the same run (medians of 7
+and 3 runs).
 """
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ from bench_observables import naive_observables  # noqa: E402
 from sklearn_ka import KAGeometryAnalyzer, ShallowMLPRegressor, make_ka_regression  # noqa: E402
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
+def timed(fn, repeat=1):
+    """(median wall time over ``repeat`` runs, last output): this machine is noisy."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)), out
 
 
 def main(argv=None):
@@ -51,7 +57,7 @@ def main(argv=None):
         def run():
             return KAGeometryAnalyzer(rotation_method=method, random_state=0, device=args.device).fit(init, X).score(mlp, X)
         t_cold, s = timed(run)
-        t_warm, _ = timed(run)
+        t_warm, _ = timed(run, repeat=5 if method == "haar" else 3)
         rows += [(f"{method}: fit + score, cold", t_cold), (f"{method}: fit + score, warm", t_warm)]
     # scaled down, against the naive reference
     Xs, ys = make_ka_regression("xor", 16, random_state=0)
@@ -59,9 +65,10 @@ def main(argv=None):
     ka = KAGeometryAnalyzer(rotation_method="sampled", n_rotations=16, random_state=0).fit(small.initial_model(), Xs)
     ka.score(small, Xs)
     t_fast, fast = timed(lambda: KAGeometryAnalyzer(rotation_method="sampled", n_rotations=16, random_state=0)
-                         .fit(small.initial_model(), Xs).score(small, Xs))
+                         .fit(small.initial_model(), Xs).score(small, Xs), repeat=7)
     R = ka.rotation_reference_.rotations.numpy()
-    t_naive, naive = timed(lambda: naive_observables(small.jacobian(Xs), small.initial_model().jacobian(Xs), R))
+    t_naive, naive = timed(lambda: naive_observables(small.jacobian(Xs), small.initial_model().jacobian(Xs), R),
+                           repeat=3)
     assert np.isclose(fast["pr_normalized_k3"], naive["pr_k3"], rtol=1e-8)
     assert np.isclose(fast["rotation_ratio_normalized_k3"], naive["rot_k3"], rtol=1e-8)
     rows += [("scaled down (m=12, 16 ex, N=16): analyzer", t_fast), ("scaled down: naive reference", t_naive)]

@@ -135,7 +135,7 @@ def test_precomputed_jacobians_and_new_examples(mlp, data):
 
 
 def test_results_do_not_depend_on_chunking_or_n_jobs(mlp, monkeypatch):
-    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK", 256)
+    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK_MAX", 256)
     X = make_ka_regression("xor", 700, random_state=3)[0]  # several blocks
     init = mlp.initial_model()
     ref = KAGeometryAnalyzer(random_state=0).fit(init, X).transform(mlp, X)
@@ -303,7 +303,7 @@ def test_streaming_thresholds_equal_pooled_quantiles(mlp, data, monkeypatch):
         streaming_quantiles(lambda: [np.array([-1.0])], 0.5)
     # an analyzer whose budget forces the streaming path records the same thresholds
     X = data[0]
-    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK", 32)
+    monkeypatch.setattr("sklearn_ka.analysis._analyzer._BLOCK_MAX", 32)
     small = KAGeometryAnalyzer(random_state=0, max_memory_bytes=200_000).fit(mlp.initial_model(), X)
     big = KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), X)
     assert small.thresholds_ == big.thresholds_

@@ -10,11 +10,13 @@ import warnings
 import numpy as np
 import torch
 from joblib import Parallel, delayed
+from sklearn import config_context
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..engine import torch_threads
-from ..exterior import DEFAULT_MAX_BYTES, factored_minor_matrices, minor_matrices, plan_example_chunks
+from ..exterior import DEFAULT_MAX_BYTES, minor_matrices, plan_example_chunks
+from ..exterior._minors import compound_chain, row_products, scale_minors
 from ..jacobians import inner_factors, inner_jacobian
 from ..observables import (
     RotationReference,
@@ -40,7 +42,18 @@ __all__ = ["KAGeometryAnalyzer"]
 _ROTATION_METHODS = ("haar", "sampled")
 _COLUMN_METHODS = ("softmax", "sum")
 _PR_CONVENTIONS = ("l1/l2", "l2/l1")
-_BLOCK = 1024  # examples per kernel call; fixed so that results do not depend on chunking
+# Examples per kernel call. Fixed by (m, n, k) alone, so results do not depend on chunking or
+# workers. Sized so that one block's largest minor matrix stays a few MB: the elementwise passes
+# then run in cache, and the allocator reuses freed blocks instead of mapping fresh pages (first
+# touch of fresh pages costs more than the arithmetic on them).
+_BLOCK_MAX = 1024
+_BLOCK_MIN = 8
+_BLOCK_BYTES = 5 << 19  # 2.5 MiB
+
+
+def _block_size(m, n, ks):
+    per_example = 8 * max(math.comb(m, k) * math.comb(n, k) for k in ks)
+    return max(_BLOCK_MIN, min(_BLOCK_MAX, _BLOCK_BYTES // per_example))
 
 
 @functools.lru_cache(maxsize=16)
@@ -69,6 +82,13 @@ class _Source:
             self.J = np.asarray(inner_jacobian(model, X), dtype=np.float64)
             self.D = self.W = None
             self.n_samples, self.m, self.n_inputs = self.J.shape
+        # checked once here; the kernels then skip their own per-array checks (assume_finite)
+        for name, a in (("sigma'(z)", self.D), ("first-layer weights", self.W), ("Jacobian", self.J)):
+            if a is not None and not np.isfinite(a).all():
+                raise ValueError(
+                    f"the model's {name} contain NaN or infinite values; the analysis needs finite "
+                    "Jacobians (check the model's weights and X)"
+                )
         self.restrict(columns)
 
     def restrict(self, columns):
@@ -84,7 +104,32 @@ class _Source:
     def chunk(self, start, stop):
         if self.J is not None:
             return (None, None, self.J[start:stop])
-        return (self.D[start:stop], self.W, None)
+        return (self.D[start:stop], self.factor(), None)
+
+    def factor(self):
+        """W with its minors, computed once per source and shared by every block (and worker)."""
+        if getattr(self, "_factor", None) is None or self._factor.W is not self.W:
+            self._factor = _Factor(self.W)
+        return self._factor
+
+
+class _Factor:
+    """The shared matrix ``W`` of ``J = diag(D) W`` and its absolute minors ``|C_k(W)|``, one per k.
+
+    The minors of ``W`` are the same for every example (SPEC 5, factored path): each is
+    computed on first use and kept, so blocks, the fit and the score share one computation.
+    """
+
+    def __init__(self, W):
+        self.W = W
+        self.minors = {}
+
+    def minors_of(self, k, kmax=None):
+        """``|C_k(W)|``; the first call computes every size up to ``kmax`` in one recursion."""
+        if k not in self.minors:
+            chain = compound_chain(torch.from_numpy(self.W), max(k, kmax or k))
+            self.minors.update({j + 1: C.abs().numpy() for j, C in enumerate(chain)})
+        return self.minors[k]
 
 
 def _tensor(a, device):
@@ -93,11 +138,24 @@ def _tensor(a, device):
 
 def _chunk_minors(chunk, k, device):
     """(J, minors of size k) for one chunk of one source, as float64 tensors on ``device``."""
-    D, W, J = (_tensor(a, device) for a in chunk)
+    J, minors_of = _chunk_minors_lazy(chunk, k, device)
+    return J, minors_of(k)
+
+
+def _chunk_minors_lazy(chunk, kmax, device):
+    """(J, k -> minors of size k) for one chunk of one source, float64 tensors on ``device``.
+
+    Minors are made when asked for, one size at a time (peak memory: one size). Factored
+    sources (``J = diag(D) W``) share the minors of ``W`` across blocks and the row products
+    of ``D`` across the sizes k.
+    """
+    D, F, J = chunk
     if J is None:
-        J = D[:, :, None] * W[None, :, :]
-        return J, factored_minor_matrices(D, W, k)
-    return J, minor_matrices(J, k)
+        D, W = _tensor(D, device), _tensor(F.W, device)
+        levels = row_products(D, kmax)
+        return D[:, :, None] * W[None, :, :], lambda k: scale_minors(levels[k], _tensor(F.minors_of(k, kmax), device))
+    J = _tensor(J, device)
+    return J, lambda k: minor_matrices(J, k)
 
 
 def _slice(chunk, start, stop):
@@ -141,7 +199,7 @@ def _chunk_zero_rows_in(chunk, rows, plan, device):
     n = len(chunk[0] if chunk[0] is not None else chunk[2])
     G = plan["block"]
     out = {key: [] for key in rows}
-    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad():
+    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad(), config_context(assume_finite=True):
         for s in range(0, n, G):
             block = _slice(chunk, s, s + G)
             for k in sorted({k for k, _ in rows}):
@@ -159,10 +217,11 @@ def _block_observables(chunk, chunk0, plan, device):
     )
     ref = ref.to(device)
     out, counts, masks = {}, {}, {}
-    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad():
+    with torch_threads(1 if plan["single_thread"] else None), torch.no_grad(), config_context(assume_finite=True):
+        J, minors_of = _chunk_minors_lazy(chunk, max(needed), device)
+        J0, minors0_of = _chunk_minors_lazy(chunk0, max(needed), device)
         for k in needed:
-            J, Jk = _chunk_minors(chunk, k, device)
-            J0, J0k = _chunk_minors(chunk0, k, device)
+            Jk, J0k = minors_of(k), minors0_of(k)
             rm = row_means(Jk)
             m = J.shape[1]
             for q in qs:
@@ -188,6 +247,17 @@ def _block_observables(chunk, chunk0, plan, device):
         # they fit the budget; otherwise the analyzer makes a second pass)
         packed = {key: np.packbits(masks[key], axis=1) for key in counts} if plan["keep_masks"] else {}
     return ({key: v.cpu().numpy() if isinstance(v, torch.Tensor) else v for key, v in out.items()}, counts, packed)
+
+
+def _same_array(a, b):
+    """Whether two inputs hold the same numbers (then the initial model's Jacobians from fit are reused)."""
+    if a is None or b is None or isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return False
+    try:
+        a, b = np.asarray(a), np.asarray(b)
+    except Exception:  # pragma: no cover - exotic inputs: no reuse
+        return False
+    return a.shape == b.shape and a.dtype == b.dtype and a.dtype != object and np.array_equal(a, b)
 
 
 class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
@@ -352,8 +422,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
     def _sources(self, model, X):
         """Jacobian sources of ``model`` and of the initial model on ``X`` (or the fit X)."""
         check_is_fitted(self, "thresholds_")
-        same_x = X is None
-        if same_x:
+        same_x = X is None or X is self._X_fit or _same_array(X, self._X_fit)
+        if X is None:
             X = self._X_fit
         src = _Source(model, X, self.input_columns_)
         if (src.m, src.n_inputs) != (self.n_hidden_, self.n_features_in_):
@@ -419,26 +489,40 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         # times what the minor kernels plan for, so blocks are planned for a third of the budget
         budget = DEFAULT_MAX_BYTES if self.max_memory_bytes is None else self.max_memory_bytes
         self._budget_chunk = min(plan_example_chunks(src0.n_samples, m, n, k, budget / 3) for k in needed)
-        self._block = min(_BLOCK, self._budget_chunk)
+        self._block = min(_block_size(m, n, needed), self._budget_chunk)
         self.minor_sizes_ = ks
         self.n_hidden_, self.n_features_in_ = m, src0.n_inputs
         self.n_samples_fit_ = src0.n_samples
         self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in needed for q in qs}
         thresholds = {}
-        with torch.no_grad():
+        kmax = max(needed)
+
+        def blocks(ks):  # row means of the initial model, block by block, for the sizes ks
+            for s in range(0, src0.n_samples, self._block):
+                _, minors_of = _chunk_minors_lazy(src0.chunk(s, s + self._block), kmax, device)
+                yield {k: row_means(minors_of(k)).cpu().numpy() for k in ks}
+
+        with torch.no_grad(), config_context(assume_finite=True):
+            # pooled row means (and numpy's copies) in memory when they fit a quarter of the
+            # budget, all sizes in one pass; otherwise an exact two-pass streaming quantile per
+            # size (same values)
+            in_memory, held = [], 0
+            for k in needed:
+                size = 3 * 8 * src0.n_samples * math.comb(m, k)
+                if held + size <= budget // 4:
+                    in_memory.append(k)
+                    held += size
+            pooled = {k: [] for k in in_memory}
+            if in_memory:
+                for part in blocks(in_memory):
+                    for k, v in part.items():
+                        pooled[k].append(v)
             for k in needed:
                 ranks = [self.false_positive_rates_[k, q] for q in qs]
-
-                def blocks(k=k):
-                    for s in range(0, src0.n_samples, self._block):
-                        yield row_means(_chunk_minors(src0.chunk(s, s + self._block), k, device)[1]).cpu().numpy()
-
-                # pooled row means (and numpy's copies) in memory when they fit a quarter of the
-                # budget; otherwise an exact two-pass streaming quantile (same values)
-                if 3 * 8 * src0.n_samples * math.comb(m, k) <= budget // 4:
-                    levels = zero_row_threshold(np.concatenate(list(blocks()), axis=0), ranks)
+                if k in pooled:
+                    levels = zero_row_threshold(np.concatenate(pooled.pop(k), axis=0), ranks)
                 else:
-                    levels = streaming_quantiles(blocks, ranks)
+                    levels = streaming_quantiles(lambda k=k: (part[k] for part in blocks((k,))), ranks)
                 for q, level in zip(qs, np.atleast_1d(levels)):
                     thresholds[k, q] = float(level)
         self.thresholds_ = thresholds

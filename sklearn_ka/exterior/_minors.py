@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from sklearn import get_config
 
 from ._budget import DEFAULT_MAX_BYTES, plan_example_chunks
 
@@ -44,7 +45,10 @@ def as_float64_tensor(x, name, ndim=None, *, finite=True, device=None):
     Accepts a :class:`torch.Tensor` (kept on its device) or anything
     :func:`numpy.asarray` understands (numpy arrays, lists), which becomes a CPU tensor
     (zero-copy when already float64 and contiguous).  ``ndim`` (int or tuple of ints)
-    is the accepted rank.  Non-finite entries raise a ValueError when ``finite``.
+    is the accepted rank.  Non-finite entries raise a ValueError when ``finite``, unless
+    scikit-learn's ``assume_finite`` is set (``sklearn.config_context(assume_finite=True)``),
+    as scikit-learn's own validation does: callers that validated their data once set it
+    to skip a pass over every intermediate array.
     """
     was_numpy = not isinstance(x, torch.Tensor)
     if was_numpy:
@@ -77,7 +81,7 @@ def as_float64_tensor(x, name, ndim=None, *, finite=True, device=None):
             )
     # a finite sum proves every entry finite (NaN/inf propagate); only an overflowing
     # or non-finite sum needs the elementwise check
-    if finite and t.numel() and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
+    if finite and t.numel() and not get_config()["assume_finite"] and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite values; only finite values are accepted")
     return t, was_numpy
 
@@ -347,7 +351,7 @@ def minor_matrices(J, k, *, max_bytes=None):
     return like_input(_signed(Jt, k, chunk).abs_(), was_numpy)
 
 
-def factored_minor_matrices(D, W, k, *, max_bytes=None):
+def factored_minor_matrices(D, W, k, *, max_bytes=None, w_minors=None):
     """Absolute minors of ``J[b] = diag(D[b]) @ W`` without forming ``J``.
 
     Every minor factorises: ``det J[b][I, K] = prod_{i in I} D[b, i] * det W[I, K]``,
@@ -364,6 +368,10 @@ def factored_minor_matrices(D, W, k, *, max_bytes=None):
         Minor size, ``1 <= k <= min(m, n)``.
     max_bytes : int, optional
         Memory budget used to validate the request (default 1 GiB).
+    w_minors : array-like or torch.Tensor of shape (C(m, k), C(n, k)), optional
+        The absolute size-k minors of ``W``, ``minor_matrices(W[None], k)[0]``, when the
+        caller already has them: many batches of examples of one model then share one
+        computation of the minors of ``W``.
 
     Returns
     -------
@@ -381,17 +389,51 @@ def factored_minor_matrices(D, W, k, *, max_bytes=None):
     n = Wt.shape[1]
     k = _check_k(k, m, n)
     plan_example_chunks(B, m, n, k, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
-    Wk = compound_chain(Wt, k)[-1].abs()  # (C(m,k), C(n,k))
-    # prod_{i in I} |D_i| built level by level (contiguous blocks, as in compound_chain_qp)
-    Da = Dt.abs()
+    if w_minors is None:
+        Wk = compound_chain(Wt, k)[-1].abs()  # (C(m,k), C(n,k))
+    else:
+        Wk, _ = as_float64_tensor(w_minors, "w_minors", 2, device=Dt.device)
+        if Wk.shape != (math.comb(m, k), math.comb(n, k)):
+            raise ValueError(
+                f"w_minors must have shape (C(m, k), C(n, k)) = {(math.comb(m, k), math.comb(n, k))}, "
+                f"got {tuple(Wk.shape)}"
+            )
+    out = scale_minors(row_products(Dt, k)[k], Wk)
+    return like_input(out, was_numpy)
+
+
+def row_products(D, kmax):
+    """``prod_{i in I} |D[b, i]|`` for every subset ``I`` of size 1..kmax, level by level.
+
+    Internal kernel (no validation): ``D`` a float64 tensor (B, m). The product over ``I`` is
+    ``|D_{i0}|`` times the product over ``I`` minus its first element; the subsets starting
+    with ``i0`` are a contiguous block whose remainders are a contiguous tail of the previous
+    level. Levels are kept subset-major, (C(m, j), B), so every slice is contiguous (numpy on
+    the CPU: these are many small products, where its per-call cost is lower).
+    Returns ``{j: (C(m, j), B)}`` arrays (numpy on the CPU, else tensors).
+    """
+    B, m = D.shape
+    cpu = D.device.type == "cpu"
+    mul = np.multiply if cpu else torch.mul
+    Da = D.abs().T.contiguous()
+    Da = Da.numpy() if cpu else Da
+    levels = {1: Da}
     Dk = Da
-    for j in range(2, k + 1):
-        nxt = torch.empty((B, math.comb(m, j)), dtype=torch.float64, device=Dt.device)
+    for j in range(2, kmax + 1):
+        shape = (math.comb(m, j), B)
+        nxt = np.empty(shape) if cpu else torch.empty(shape, dtype=torch.float64, device=D.device)
         Pp, start = math.comb(m, j - 1), 0
         for i in range(m - j + 1):
             ln = math.comb(m - 1 - i, j - 1)
-            torch.mul(Dk[:, Pp - ln :], Da[:, i, None], out=nxt[:, start : start + ln])
+            mul(Dk[Pp - ln :], Da[i], out=nxt[start : start + ln])
             start += ln
-        Dk = nxt
-    out = Dk[:, :, None] * Wk[None, :, :]
-    return like_input(out, was_numpy)
+        Dk = levels[j] = nxt
+    return levels
+
+
+def scale_minors(level, Wk):
+    """``(B, C(m, k), C(n, k))`` minors ``level[I, b] * Wk[I, K]`` from :func:`row_products`."""
+    Lk = torch.from_numpy(level) if isinstance(level, np.ndarray) else level
+    out = torch.empty((Lk.shape[1], *Wk.shape), dtype=torch.float64, device=Wk.device)
+    torch.mul(Lk.T[:, :, None], Wk[None, :, :], out=out)
+    return out

@@ -154,25 +154,33 @@ def column_statistics(Jk, Jk0, method="softmax"):
 
 
 def _softmax_statistics(t, t0):
-    """Softmax entropies and KL without materialising log-probabilities.
+    """Softmax entropies and KL without materialising probabilities or log-probabilities.
 
-    With ``L = logsumexp`` over rows, ``log P = t - L(t)``, so per column
-    ``H(P) = L(t) - sum_j P_j t_j`` and
-    ``KL(P || Q) = sum_j P_j (t_j - t0_j) - L(t) + L(t0)`` (nats; divided by ``log C(m, k)``).
+    With ``e = exp(t - max t)``, ``Z = sum_j e_j`` and ``L = max t + log Z`` (log-sum-exp over
+    rows), ``P = e / Z`` and ``log P = t - L``, so per column
+    ``H(P) = L - (sum_j e_j t_j) / Z`` and
+    ``KL(P || Q) = (sum_j e_j (t_j - t0_j)) / Z - L + L0`` (nats; divided by ``log C(m, k)``).
+    Two exponentials and a few reductions: no temporary beyond ``e`` and ``e0``.
     """
     base = math.log(t.shape[1])
 
-    def softmax_and_lse(x):  # one exp pass: P = e / sum(e), L = max + log sum(e)
+    def exp_parts(x):
         mx = x.amax(dim=1, keepdim=True)
-        e = torch.exp(x - mx)
-        total = e.sum(dim=1, keepdim=True)
-        return e.div_(total), (mx + torch.log(total)).squeeze(1)
+        e = torch.sub(x, mx).exp_()
+        Z = e.sum(dim=1)
+        return e, Z, mx.squeeze(1) + torch.log(Z)
 
-    p, lse = softmax_and_lse(t)
-    q, lse0 = softmax_and_lse(t0)
-    h = ((lse - (p * t).sum(dim=1)) / base).clamp_(0.0, 1.0)
-    h0 = ((lse0 - (q * t0).sum(dim=1)) / base).clamp_(0.0, 1.0)
-    kl = (((p * (t - t0)).sum(dim=1) - lse + lse0) / base).clamp_(min=0.0)
+    def dot(a, b):  # sum over rows, per column
+        if a.shape[2] == 1:  # one column (k = n): a batched inner product, no temporary
+            return torch.bmm(a.transpose(1, 2), b).squeeze(1)
+        return (a * b).sum(dim=1)
+
+    e, Z, L = exp_parts(t)
+    e0, Z0, L0 = exp_parts(t0)
+    S = dot(e, t)
+    h = ((L - S / Z) / base).clamp_(0.0, 1.0)
+    h0 = ((L0 - dot(e0, t0) / Z0) / base).clamp_(0.0, 1.0)
+    kl = (((S - dot(e, t0)) / Z - L + L0) / base).clamp_(min=0.0)
     return h.mean(dim=1), h0.mean(dim=1), kl.mean(dim=1)
 
 

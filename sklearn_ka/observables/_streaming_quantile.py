@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["streaming_quantiles"]
+__all__ = ["streaming_quantiles", "low_quantiles"]
 
 _LOG_LO, _LOG_HI, _BINS = -330.0, 310.0, 1 << 16  # covers every positive float64
 
@@ -54,12 +54,7 @@ def streaming_quantiles(chunks, q):
         n += v.size
     if n == 0:
         raise ValueError("streaming_quantiles got no values.")
-    # numpy's 'linear' method, computed as numpy does (same rounding): virtual index n q - q,
-    # interpolating the order statistics lo and lo + 1
-    pos = n * q + (1 + q * (1 - 1 - 1)) - 1
-    lo = np.clip(np.floor(pos), 0, n - 1).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    gamma = pos - np.floor(pos)
+    lo, hi, gamma = linear_positions(n, q)
     cum = np.cumsum(counts)
     needed = np.unique(np.concatenate([lo, hi]))
     bins = np.searchsorted(cum, needed, side="right")  # bin holding order statistic r (0-based)
@@ -76,7 +71,57 @@ def streaming_quantiles(chunks, q):
         start = cum[b - 1] if b > 0 else 0
         for r in needed[bins == b]:
             order[int(r)] = vals[r - start]
-    low = np.array([order[int(r)] for r in lo])
-    high = np.array([order[int(r)] for r in hi])
-    diff = high - low  # numpy's _lerp: from the nearer end
+    return linear_interpolate(np.array([order[int(r)] for r in lo]), np.array([order[int(r)] for r in hi]), gamma)
+
+
+def linear_positions(n, q):
+    """Order statistics ``lo``, ``hi`` and weight ``gamma`` of numpy's 'linear' quantile method.
+
+    Virtual index ``(n - 1) q`` (Hyndman and Fan type 7), as numpy >= 2 computes it,
+    interpolating the order statistics ``lo`` and ``lo + 1`` (0-based). (numpy 1.x wrote the
+    same index as ``n q - q``, which can round differently in the last bit.)
+    """
+    pos = (n - 1) * q
+    lo = np.clip(np.floor(pos), 0, n - 1).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    return lo, hi, pos - np.floor(pos)
+
+
+def linear_interpolate(low, high, gamma):
+    """numpy's ``_lerp``: interpolate from the nearer end (bit-identical to ``numpy.quantile``)."""
+    diff = high - low
     return np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
+
+
+def low_quantiles(values, q):
+    """``numpy.quantile(values, q)`` (linear method), faster when every rank is small.
+
+    The zero-row thresholds are low quantiles (ranks of a few percent at most). A strided
+    sub-sample bounds the needed order statistics from above; only the values below the
+    bound are partitioned. The bound is checked by counting, so the result is exact and
+    equals ``numpy.quantile``; when the check fails the whole array is partitioned.
+
+    Parameters
+    ----------
+    values : ndarray of float64, 1-D, finite
+    q : ndarray of float64, ranks in [0, 1]
+
+    Returns
+    -------
+    ndarray of float64, one value per rank
+    """
+    n = values.size
+    lo, hi, gamma = linear_positions(n, q)
+    needed = np.unique(np.concatenate([lo, hi]))
+    top = int(needed[-1])
+    pool = values
+    stride = 16
+    if n >= 64 * stride and top < n // 8:
+        sub = values[::stride]
+        j = min(sub.size - 1, 2 * (top + 1) // stride + 16)  # about twice the values needed
+        bound = np.partition(sub, j)[j]
+        below = values[values <= bound]
+        if below.size > top:  # the smallest top + 1 values are all below the bound
+            pool = below
+    order = np.partition(pool, needed)
+    return linear_interpolate(order[lo], order[hi], gamma)

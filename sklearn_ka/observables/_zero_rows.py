@@ -14,6 +14,7 @@ from scipy import special
 
 from ..exterior import face_indices
 from ..exterior._minors import as_float64_tensor, like_input
+from ._streaming_quantile import low_quantiles
 
 __all__ = [
     "row_means",
@@ -125,8 +126,9 @@ def zero_row_threshold(initial_row_means, q):
     SPEC 6.1: pooled over all examples and all rows.  The quantile uses numpy's default
     ``'linear'`` interpolation (type 7): with the ``N`` pooled values sorted,
     ``h = (N - 1) q`` and ``Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``.
-    Computed with :func:`numpy.quantile` on the CPU (no size limit, unlike
-    ``torch.quantile``).
+    Equal to :func:`numpy.quantile` on the CPU (no size limit, unlike ``torch.quantile``);
+    low ranks only partition the values below a checked bound
+    (:func:`~sklearn_ka.observables._streaming_quantile.low_quantiles`).
 
     Parameters
     ----------
@@ -143,9 +145,9 @@ def zero_row_threshold(initial_row_means, q):
     """
     arr = _pooled_numpy(initial_row_means, "initial_row_means")
     if np.ndim(q) == 0:
-        return float(np.quantile(arr, _check_rank(q)))
+        return float(low_quantiles(arr, np.array([_check_rank(q)]))[0])
     qs = [_check_rank(x) for x in np.asarray(q).reshape(-1).tolist()]
-    return np.quantile(arr, qs)
+    return low_quantiles(arr, np.array(qs, dtype=np.float64))
 
 
 def zero_row_mask(row_means, threshold):
@@ -290,14 +292,11 @@ def dependent_zero_rows(mask_k, mask_km1, m, k):
         )
     if a.shape[0] != b.shape[0]:
         raise ValueError("mask_k and mask_km1 must have the same number of examples")
-    # zero rows are sparse: test the faces of the zero (example, row) pairs only (numpy: torch's
-    # bool gathers are slow on the CPU)
+    # a face of every row, gathered column-wise (numpy: torch's bool gathers are slow on the CPU)
     an, bn = a.cpu().numpy(), b.cpu().numpy()
     faces = face_indices(m, k)
-    ex, rows = np.nonzero(an)
-    face_zero = np.zeros(ex.size, dtype=bool)
-    for t in range(k):
-        face_zero |= bn[ex, faces[rows, t]]
-    out = np.zeros_like(an)
-    out[ex[~face_zero], rows[~face_zero]] = True
+    face_zero = np.take(bn, faces[:, 0], axis=1)
+    for t in range(1, k):
+        face_zero |= np.take(bn, faces[:, t], axis=1)
+    out = an & ~face_zero
     return like_input(torch.from_numpy(out).to(a.device), was_numpy)
