@@ -320,3 +320,22 @@ def test_bounded_memory_path_gives_the_same_observables(mlp, data):
     np.testing.assert_allclose(small.transform(mlp, X), ref.transform(mlp, X), rtol=1e-12, atol=1e-15)
     consistent = [i for i, name in enumerate(ref.get_feature_names_out()) if name.startswith("consistent")]
     assert np.any(ref.transform(mlp, X)[:, consistent] > 0)
+
+
+def test_scoring_on_a_copy_of_the_fit_x_equals_scoring_on_none(mlp, data):
+    X = data[0]
+    ka = KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), X)
+    np.testing.assert_array_equal(ka.transform(mlp, X.copy()), ka.transform(mlp))
+    other = make_ka_regression("xor", 150, random_state=9)[0]  # different X: the initial model is re-evaluated
+    fresh = KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), X).score(mlp, other)
+    assert fresh != ka.score(mlp)
+
+
+def test_non_finite_weights_are_a_clear_error(mlp, data):
+    import copy
+
+    broken = copy.deepcopy(mlp)
+    broken.coefs_[0] = broken.coefs_[0].copy()
+    broken.coefs_[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        KAGeometryAnalyzer(random_state=0).fit(mlp.initial_model(), data[0]).score(broken, data[0])

@@ -115,3 +115,13 @@ def test_budget_refuses_fast_without_allocating():
     assert time.perf_counter() - t < 1.0
     assert DEFAULT_MAX_BYTES == 1 << 30
     assert math.comb(2000, 3) * 8 > DEFAULT_MAX_BYTES
+
+
+def test_factored_minors_reuse_w_minors():
+    rng = np.random.default_rng(0)
+    D, W = rng.normal(size=(5, 7)), rng.normal(size=(7, 3))
+    for k in (1, 2, 3):
+        Wk = minor_matrices(W[None], k)[0]
+        np.testing.assert_array_equal(factored_minor_matrices(D, W, k, w_minors=Wk), factored_minor_matrices(D, W, k))
+    with pytest.raises(ValueError, match="w_minors must have shape"):
+        factored_minor_matrices(D, W, 2, w_minors=np.ones((3, 3)))
