@@ -303,8 +303,10 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         even for one example is refused in ``fit`` at once.
     chunk_size : int or None, default=None
         Examples per chunk handed to one worker (default: as many as the budget allows, split
-        across ``n_jobs``), rounded to whole blocks of 1024 examples (fewer when the memory
-        budget requires). Kernels always see one block, so results do not depend on it.
+        across ``n_jobs``), rounded to whole blocks. A block is fixed by ``(m, n)`` alone: as many
+        examples as keep its largest minor matrix near 2.5 MB, between 8 and 1024 (63 for
+        m = 32, n = 3; fewer when the memory budget requires), so its passes run in cache.
+        Kernels always see one block, so results do not depend on ``chunk_size`` or ``n_jobs``.
     input_columns : array-like of int or bool, or None, default=None
         Analyse only these inputs (columns of ``J``), e.g. a patch of pixels: the minors,
         thresholds and rotations are those of ``J[:, :, input_columns]``. ``None`` is all inputs.
