@@ -81,7 +81,8 @@ def as_float64_tensor(x, name, ndim=None, *, finite=True, device=None):
             )
     # a finite sum proves every entry finite (NaN/inf propagate); only an overflowing
     # or non-finite sum needs the elementwise check
-    if finite and t.numel() and not get_config()["assume_finite"] and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
+    check = finite and t.numel() and not get_config()["assume_finite"]
+    if check and not bool(torch.isfinite(t.sum())) and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name} contains NaN or infinite values; only finite values are accepted")
     return t, was_numpy
 
