@@ -2,18 +2,20 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU build of torch. On a GPU machine: make TORCH_SPEC='torch==2.13.0' TORCH_INDEX='<a CUDA wheel index>'
-# or install any recent CUDA build of torch into $(VENV) first (see the README).
+# Which torch: build_tools/select_torch.py installs TORCH_SPEC before the package. With TORCH_INDEX
+# empty it decides: no NVIDIA GPU -> PyTorch's CPU wheel index when reachable, else the ordinary
+# index; NVIDIA GPU -> the ordinary index. A non-empty TORCH_INDEX is used as the only index, e.g.
+# make setup TORCH_INDEX=https://download.pytorch.org/whl/cu128
+# A torch already importable in $(VENV) is kept.
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 STAMP := $(VENV)/.sklearn-ka-installed
 
-.PHONY: setup demo test bench docs clean
+.PHONY: setup demo test lint wheel-check bench docs clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile build_tools/select_torch.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -c "import torch" 2>/dev/null || \
-	    $(BIN)/python -m pip install $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
+	$(BIN)/python build_tools/select_torch.py --python $(BIN)/python --spec "$(TORCH_SPEC)" --index "$(TORCH_INDEX)"
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(STAMP)
 
@@ -25,6 +27,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Builds the sdist and wheel into dist/, installs the wheel into a fresh environment (torch chosen as
+# above) and runs the command line and a small stored sweep there, from outside the source tree.
+wheel-check: $(STAMP)
+	PYTHON="$(PYTHON)" BUILD_PYTHON="$(BIN)/python" TORCH_SPEC="$(TORCH_SPEC)" TORCH_INDEX="$(TORCH_INDEX)" \
+	    build_tools/check_wheel.sh
+
 # The documentation: installs the docs extras into $(VENV), then builds with warnings as errors
 # (the gallery in examples/ is executed). Output: docs/_build/html/index.html.
 docs: $(STAMP)
@@ -35,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -54,8 +54,9 @@ def main(argv=None):
     init = mlp.initial_model()
     rows = [("training (for reference)", mlp.fit_time_)]
     for method in ("haar", "sampled"):
-        def run():
-            return KAGeometryAnalyzer(rotation_method=method, random_state=0, device=args.device).fit(init, X).score(mlp, X)
+        def run(method=method):
+            analyzer = KAGeometryAnalyzer(rotation_method=method, random_state=0, device=args.device)
+            return analyzer.fit(init, X).score(mlp, X)
         t_cold, s = timed(run)
         t_warm, _ = timed(run, repeat=5 if method == "haar" else 3)
         rows += [(f"{method}: fit + score, cold", t_cold), (f"{method}: fit + score, warm", t_warm)]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 from sklearn.base import clone
 
 from sklearn_ka import ShallowMLPRegressor, fit_many, make_ka_regression

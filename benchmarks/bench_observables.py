@@ -1,4 +1,4 @@
-"""Benchmark of the KA observables kernels (exterior powers + every SPEC 6 observable).
+"""Benchmark of the KA observables kernels (exterior powers + every KA-geometry observable).
 
 Usage: python benchmarks/bench_observables.py [--quick]
 
@@ -46,7 +46,7 @@ Q1S = (1e-4, 1e-3, 1e-2)
 
 
 def all_observables(J, J0, ref, ks=(1, 2, 3), factors=None):
-    """Every SPEC 6 observable for a trained set J and its initial set J0."""
+    """Every KA-geometry observable for a trained set J and its initial set J0."""
     m = J.shape[1]
     out, masks = {}, {}
     for k in ks:
@@ -95,7 +95,8 @@ def naive_observables(J, J0, rotations, ks=(1, 2, 3)):
         )
         h, kl = _naive.column_stats(Jk, Jk0)
         out[f"ent_k{k}"], out[f"kl_k{k}"] = h.mean(), kl.mean()
-        out[f"mef_k{k}"] = (_naive.mean_excess(Jk, np.arange(0.9, 1.0, 0.01)), _naive.mean_excess(Jk0, np.arange(0.9, 1.0, 0.01)))
+        ranks = np.arange(0.9, 1.0, 0.01)
+        out[f"mef_k{k}"] = (_naive.mean_excess(Jk, ranks), _naive.mean_excess(Jk0, ranks))
     return out
 
 
@@ -137,7 +138,7 @@ def main():
     t_h, res_h = timed(lambda: all_observables(J, J0, ref_h), repeat=2)
     rows.append((f"all observables k=1..3, 2 x {B} ex, haar", t_h))
     t_hf, _ = timed(lambda: all_observables(J, J0, ref_h, factors=factors), repeat=2)
-    rows.append((f"  same, factored minors (J = diag(d) W)", t_hf))
+    rows.append(("  same, factored minors (J = diag(d) W)", t_hf))
     t_s, res_s = timed(lambda: all_observables(J, J0, ref_s))
     rows.append((f"all observables k=1..3, 2 x {B} ex, sampled N=400", t_s))
 
@@ -150,7 +151,7 @@ def main():
     for key in ("pr_k3", "rot_k3", "ent_k2", "kl_k3", "zero_k2_q0.01"):
         assert np.isclose(res_fast[key], res_naive[key], rtol=1e-8, equal_nan=True), key
     rows.append((f"scaled-down m={mb}, {Bb} ex, N={Nb}: fast (sampled)", t_fast))
-    rows.append((f"scaled-down: naive reference", t_naive))
+    rows.append(("scaled-down: naive reference", t_naive))
 
     w = max(len(r[0]) for r in rows)
     print(f"{'task':<{w}}  seconds")
@@ -158,7 +159,7 @@ def main():
         print(f"{name:<{w}}  {t:8.3f}")
     print(f"speed-up fast vs naive (same run, same problem): {t_naive / t_fast:8.0f}x")
     print(f"kernels on whole arrays (numpy in and out, tails included): haar {t_h:.3f} s, sampled {t_s:.3f} s; "
-          "the issue's targets are for the analyzer: benchmarks/bench_analyzer.py")
+          "the speed targets are for the analyzer: benchmarks/bench_analyzer.py")
     print(
         "check: normalised rotation ratio k=3 haar {:.3f} / sampled {:.3f}; PR_norm k=3 {:.3f}".format(
             res_h["rot_k3"], res_s["rot_k3"], res_h["pr_k3"]

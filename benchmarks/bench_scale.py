@@ -1,4 +1,4 @@
-"""Scale targets of issue 6 ("Analysis at scale"): time and peak memory.
+"""Scale targets of the analysis at scale (sampled and exact minors): time and peak memory.
 
 (a) sampled mode: 1000 examples of an n = 784, m = 256 first layer (A ~ N(0, 1/n), GeLU,
     x ~ U[-1, 1]^784), k = 1, 2, 3, with SampledKAGeometryAnalyzer; target <= 60 s, <= 4 GB.
@@ -43,8 +43,9 @@ def _first_layer(rng, n_samples, n, m):
 
 
 def part_sampled(args):
-    import numpy as np
     import tracemalloc
+
+    import numpy as np
 
     from sklearn_ka.analysis import SampledKAGeometryAnalyzer
 

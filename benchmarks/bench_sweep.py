@@ -2,7 +2,7 @@
 
     python benchmarks/bench_sweep.py [--quick] [--no-analysis] [--n-jobs 2] [--skip-loop]
 
-The grid (SPEC sections 2 and 7.1): xor/linear/random x hidden_units in {4, 8, 16, 32} x 4 seeds,
+The grid (the paper's static experiment): xor/linear/random x hidden_units in {4, 8, 16, 32} x 4 seeds,
 1000 training examples, an independent 1000-example test set monitored for early stopping
 (the paper protocol), batch 250, Adam lr=0.01, patience 50, at most 10,000 epochs; every model
 analysed against its own initialisation with the default KAGeometryAnalyzer (unless

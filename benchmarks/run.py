@@ -25,6 +25,7 @@ BENCHMARKS = {
     "critical_batch": ("bench_critical_batch.py", False, ["--quick"]),
     "sweep": ("bench_sweep.py", False, ["--quick"]),
     "scale": ("bench_scale.py", False, ["--examples", "200", "--exact-examples", "6"]),
+    "cli": ("bench_cli.py", False, ["--quick"]),
 }
 
 

@@ -34,6 +34,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax shipped with the docs (copied to _static/mathjax, mathjax_path set to it): the built
+    # pages render formulas offline, with no request to a CDN.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -88,6 +91,9 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib", "seaborn"),
     "doc_module": ("sklearn_ka",),
     "backreferences_dir": "generated/backreferences",
+    # No execution-time pages: sphinx-gallery renders them with scripts and styles from CDNs, and
+    # the built documentation must work offline.
+    "write_computation_times": False,
 }
 
 # -- HTML ----------------------------------------------------------------------------------

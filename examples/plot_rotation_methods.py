@@ -2,7 +2,7 @@
 Random rotation ratio: the "haar" and "sampled" methods agree
 =============================================================
 
-The random rotation ratio (SPEC 6.3) divides the largest size-k minor of ``J(x)`` by its average
+The random rotation ratio (:ref:`obs-rotation-ratio`) divides the largest size-k minor of ``J(x)`` by its average
 over random rotations ``R J(x)``, ``R`` Haar-distributed on SO(m). ``rotation_method="sampled"``
 draws N rotations literally; ``rotation_method="haar"`` (the default) uses that ``R U`` is
 Haar-distributed on the Stiefel manifold whatever the orthonormal factor ``U`` of ``J = U P`` is,

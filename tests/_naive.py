@@ -5,6 +5,7 @@ Slow and obviously correct; used to check the fast kernels on small problems.
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -73,14 +74,35 @@ def column_stats(Jk, Jk0=None, method="softmax"):
     return np.array(ent), np.array(kl)
 
 
+def _exact_det(M):
+    """Determinant of a small matrix of Fractions by Laplace expansion: exact."""
+    if len(M) == 1:
+        return M[0][0]
+    return sum((-1) ** j * M[0][j] * _exact_det([row[:j] + row[j + 1:] for row in M[1:]]) for j in range(len(M)))
+
+
+def _exact_max_minor(A, k):
+    """Largest |size-k minor| of a matrix of Fractions, exactly."""
+    m, n = len(A), len(A[0])
+    return max(abs(_exact_det([[A[i][j] for j in K] for i in I]))
+               for I in itertools.combinations(range(m), k) for K in itertools.combinations(range(n), k))
+
+
 def rotated_max_minor(J, k, rotations):
-    """(B, N) largest |size-k minor| of R_p J[b], by det on every submatrix."""
+    """(B, N) largest |size-k minor| of R_p J[b], exactly: rational arithmetic on the float inputs.
+
+    Floating-point determinants of rotated, badly scaled Jacobians lose digits to cancellation,
+    so the reference is computed without rounding and only the result is rounded to float64.
+    """
     B = J.shape[0]
     N = rotations.shape[0]
     out = np.zeros((B, N))
+    Rs = [[[Fraction(float(v)) for v in row] for row in R] for R in rotations]
     for b in range(B):
+        Jb = [[Fraction(float(v)) for v in row] for row in J[b]]
         for p in range(N):
-            out[b, p] = minors((rotations[p] @ J[b])[None], k).max()
+            RJ = [[sum(r * Jb[t][j] for t, r in enumerate(row)) for j in range(len(Jb[0]))] for row in Rs[p]]
+            out[b, p] = float(_exact_max_minor(RJ, k))
     return out
 
 

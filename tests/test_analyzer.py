@@ -62,13 +62,13 @@ def test_score_keys_and_values_against_a_naive_computation(mlp, data):
     m = 8
     for k in (1, 2, 3):
         Jk, J0k = _naive_minors(J, k), _naive_minors(J0, k)
-        # participation ratio, SPEC 6.2
+        # participation ratio
         pr = np.mean([np.abs(a).sum() / np.sqrt((a**2).sum()) for a in Jk])
         pr0 = np.mean([np.abs(a).sum() / np.sqrt((a**2).sum()) for a in J0k])
         assert s[f"pr_k{k}"] == pytest.approx(pr, rel=1e-10)
         assert s[f"pr_normalized_k{k}"] == pytest.approx(pr / pr0, rel=1e-10)
         assert s[f"pr_max_k{k}"] == pytest.approx(math.sqrt(math.comb(m, k) * math.comb(3, k)))
-        # zero rows, SPEC 6.1: threshold = q(k)-quantile of the initial row means
+        # zero rows: threshold = q(k)-quantile of the initial row means
         for q1 in (1e-4, 1e-3, 1e-2):
             x = m * (1 - q1)
             qk = 1 - math.exp(math.lgamma(x + 1) - math.lgamma(k + 1) - math.lgamma(x - k + 1)) / math.comb(m, k)
@@ -78,7 +78,7 @@ def test_score_keys_and_values_against_a_naive_computation(mlp, data):
             assert s[f"zero_rows_k{k}_q{q1:g}"] == pytest.approx(zero.mean(), abs=1e-12)
             consistent = zero.mean(0) >= 0.99
             assert s[f"consistent_zero_rows_k{k}_q{q1:g}"] == pytest.approx((zero & consistent).mean(), abs=1e-12)
-        # column statistics, SPEC 6.4 (softmax, base C(m,k))
+        # column statistics (softmax, base C(m,k))
         def probs(a):
             e = np.exp(a - a.max(1, keepdims=True))
             return e / e.sum(1, keepdims=True)

@@ -2,6 +2,7 @@ import itertools
 import math
 import time
 
+import _naive
 import numpy as np
 import pytest
 import torch
@@ -19,8 +20,6 @@ from sklearn_ka.exterior import (
     plan_example_chunks,
     signed_minor_matrices,
 )
-
-import _naive
 
 RNG = np.random.default_rng(0)
 

@@ -135,3 +135,79 @@ def test_mean_excess(fitted):
     assert f.ax_.get_yscale() == "log"
     with pytest.raises(ValueError, match="no rows"):
         MeanExcessDisplay.from_frame(frame, k=2)
+
+
+def _tick_texts(ax, minor=False):
+    ax.figure.canvas.draw()  # tick labels are set when the figure is drawn
+    return [t.get_text() for t in ax.get_xticklabels(minor=minor)]
+
+
+@pytest.mark.parametrize("values", [[4, 8, 16, 32], [32, 64, 128, 256, 512, 1000], [3, 5, 20]])
+def test_log_x_axis_is_labelled_at_the_data(values):
+    df = pd.DataFrame({"function": "xor", "hidden_units": np.repeat(values, 2),
+                       "pr_k3": np.arange(2 * len(values), dtype=float)})
+    d = ObservableDisplay.from_frame(df, "hidden_units", "pr_k3", xscale="log")
+    assert _tick_texts(d.ax_) == [str(v) for v in values]
+    assert [t for t in _tick_texts(d.ax_, minor=True) if t] == []
+    assert len(d.ax_.xaxis.get_minorticklocs()) == 0
+    assert d.ax_.get_xscale() == "log"
+
+
+def test_log_x_axis_with_many_values_uses_powers_of_two():
+    values = np.arange(2, 40)
+    df = pd.DataFrame({"function": "xor", "batch_size": values, "train_r2": np.linspace(0, 1, values.size)})
+    d = ObservableDisplay.from_frame(df, "batch_size", "train_r2", xscale="log")
+    texts = [t for t in _tick_texts(d.ax_) if t]
+    assert texts and all(int(t) & (int(t) - 1) == 0 for t in texts)  # plain powers of 2
+    assert [t for t in _tick_texts(d.ax_, minor=True) if t] == []
+
+
+def test_linear_x_axis_is_left_to_matplotlib():
+    df = pd.DataFrame({"function": "xor", "lam": [0.5, 1.0, 1.5], "train_r2": [0.1, 0.5, 0.9]})
+    d = ObservableDisplay.from_frame(df, "lam", "train_r2")
+    assert d.ax_.get_xscale() == "linear"
+    assert len(_tick_texts(d.ax_)) > 3  # the default locator, not the three data values
+
+
+def test_axis_labels_carry_units():
+    df = pd.DataFrame({"function": "xor", "hidden_units": [4, 8], "batch_size": [32, 64], "train_r2": [0.1, 0.2]})
+    d = ObservableDisplay.from_frame(df, "hidden_units", "train_r2", xscale="log")
+    assert d.ax_.get_xlabel() == "hidden width m (units)" and d.ax_.get_ylabel() == "training R²"
+    d = ObservableDisplay.from_frame(df, "batch_size", "train_r2", xlabel="B", ylabel="R2")
+    assert (d.ax_.get_xlabel(), d.ax_.get_ylabel()) == ("B", "R2")
+    d = ObservableDisplay.from_frame(df, "batch_size", "hidden_units")
+    assert d.ax_.get_xlabel() == "batch size B (examples)"
+    with_unknown = df.assign(other=1.0)
+    assert ObservableDisplay.from_frame(with_unknown, "other", "train_r2").ax_.get_xlabel() == "other"
+
+
+def test_heatmap_and_histogram_labels(fitted):
+    model, X = fitted
+    d = JacobianHeatmapDisplay.from_model(model, X, n_examples=2)
+    assert d.ax_.get_ylabel() == "hidden unit j" and d.ax_.get_xlabel()
+    colorbar_axes = [a for a in d.figure_.axes if a not in list(d.axes_)]
+    assert len(colorbar_axes) == 1 and "|" in colorbar_axes[0].get_ylabel()
+    h = MinorHistogramDisplay.from_model(model, X, k=2, bins=10)
+    assert "minor" in h.ax_.get_xlabel() and h.ax_.get_ylabel().startswith("count")
+
+
+def test_jacobian_heatmap_labels_one_tick_per_example(fitted):
+    model, X = fitted
+    d = JacobianHeatmapDisplay.from_model(model, X, n_examples=3)
+    for ax in d.axes_:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["x1", "x2", "x3"]
+        np.testing.assert_allclose(ax.get_xticks(), [1, 4, 7])  # block centres, n = 3 inputs
+        assert len(ax.lines) == 2  # separators between the three blocks
+    with pytest.raises(ValueError, match="n_inputs"):
+        JacobianHeatmapDisplay(None, np.ones((4, 6)), n_inputs=4)
+
+
+def test_mean_excess_log_axis_has_plain_labels():
+    frame = pd.DataFrame({"function": "xor", "k": 1, "model": "trained", "seed": 0,
+                          "quantile_rank": [0.9, 0.95, 0.99], "mef": [0.15, 0.6, 3.0]})
+    d = MeanExcessDisplay.from_frame(frame, k=1, yscale="log")
+    d.figure_.canvas.draw()
+    labels = [t.get_text() for t in d.ax_.get_yticklabels() if t.get_text()]
+    assert set(labels) >= {"0.2", "0.5", "1", "2"}
+    assert all(float(t) > 0 for t in labels)  # plain numbers; "2×10⁻¹" mathtext would not parse
+    assert not any(t.get_text() for t in d.ax_.get_yticklabels(minor=True))

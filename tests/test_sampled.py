@@ -1,4 +1,4 @@
-"""Sampled minors and the sampled analyzer (issue 6, "Analysis at scale")."""
+"""Sampled minors and the sampled analyzer (analysis at scale)."""
 
 import math
 

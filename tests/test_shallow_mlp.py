@@ -38,7 +38,7 @@ def test_learns_and_records_history(fitted, xor_data):
     assert fitted.batch_size_ == 50
 
 
-def test_initialisation_follows_the_spec_and_ignores_the_target():
+def test_initialisation_follows_the_paper_and_ignores_the_target():
     X, y = make_ka_regression("xor", 100, random_state=0)
     _, y_lin = make_ka_regression("linear", 100, random_state=0)
     a = ShallowMLPRegressor(64, max_epochs=1, random_state=5).fit(X, y)

@@ -1,4 +1,4 @@
-"""Tests for sklearn_ka.targets: the six families of SPEC section 3 and make_ka_regression."""
+"""Tests for sklearn_ka.targets: the six families of the KA-geometry study and make_ka_regression."""
 
 import numpy as np
 import pytest
@@ -8,13 +8,13 @@ from hypothesis import strategies as st
 from sklearn_ka.targets import (
     CallableTarget,
     TargetFunction,
+    _base,
     haar_special_orthogonal,
     list_targets,
     make_ka_regression,
     make_target,
     register_target,
 )
-from sklearn_ka.targets import _base
 
 BUILTIN = {
     "xor": {},

@@ -1,4 +1,7 @@
-"""The KA-geometry analysis of a model against its initialisation."""
+"""The KA-geometry analysis of a model against its initialisation.
+
+The observables are defined in the user guide, :ref:`observables`.
+"""
 
 from ._analyzer import KAGeometryAnalyzer
 from ._sampled_analyzer import SampledKAGeometryAnalyzer

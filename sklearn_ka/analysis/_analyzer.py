@@ -1,4 +1,7 @@
-"""KAGeometryAnalyzer: every observable of SPEC section 6, a trained model against its initialisation."""
+"""KAGeometryAnalyzer: every KA-geometry observable of a trained model against its initialisation.
+
+The observables are defined in the user guide, :ref:`observables`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,13 @@ import functools
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from joblib import Parallel, delayed
+from numpy.typing import ArrayLike
 from sklearn import config_context
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -116,8 +122,9 @@ class _Source:
 class _Factor:
     """The shared matrix ``W`` of ``J = diag(D) W`` and its absolute minors ``|C_k(W)|``, one per k.
 
-    The minors of ``W`` are the same for every example (SPEC 5, factored path): each is
-    computed on first use and kept, so blocks, the fit and the score share one computation.
+    The minors of ``W`` are the same for every example (``C_k(J) = C_k(diag D) C_k(W)`` by
+    Cauchy-Binet, so only the row products of ``D`` change): each is computed on first use
+    and kept, so blocks, the fit and the score share one computation.
     """
 
     def __init__(self, W):
@@ -264,10 +271,12 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
     """Kolmogorov-Arnold geometry of a model's inner map, against the same model at initialisation.
 
     ``fit(model0, X)`` takes the model at its initialisation (``mlp.initial_model()``) and
-    records the zero-row thresholds ``Q^(k)`` (SPEC 6.1) from its Jacobians on ``X``, and the
-    random rotations (SPEC 6.3). ``score(model, X)`` computes every observable of SPEC
-    section 6 for the trained ``model`` and for ``model0`` on the same examples, and
-    ``transform`` gives them per example.
+    records the zero-row thresholds ``Q^(k)`` (:ref:`obs-zero-rows`) from its Jacobians on
+    ``X``, and the random rotations (:ref:`obs-rotation-ratio`). ``score(model, X)`` computes
+    every observable of the study [1]_ (zero rows, consistently and dependent zero rows,
+    participation ratio, rotation ratio, column entropy and divergence) for the trained
+    ``model`` and for ``model0`` on the same examples, and ``transform`` gives them per
+    example. See the user guide: :ref:`observables`.
 
     Models: a fitted :class:`~sklearn_ka.ShallowMLPRegressor`, scikit-learn's
     ``MLPRegressor``/``MLPClassifier`` (first hidden layer), a Pipeline ending in one of those
@@ -283,21 +292,24 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         ``fit`` with a warning; ``minor_sizes_`` holds those kept. Sizes below 1 or
         non-integers are an error, as is a tuple with no size left.
     false_positive_rates : tuple of float, default=(1e-4, 1e-3, 1e-2)
-        The rates ``q1`` of SPEC 6.1; ``q(k)`` is induced with the Gamma-extended binomial.
+        The rates ``q1`` of :ref:`obs-zero-rows`; ``q(k)`` is induced with the Gamma-extended
+        binomial.
     n_rotations : int, default=400
         Number N of Haar rotations (``"sampled"``) or Stiefel samples (``"haar"``, k < n).
     rotation_method : {"haar", "sampled"}, default="haar"
-        ``"sampled"`` is SPEC 6.3 literally; ``"haar"`` computes the same expectation exactly
-        for ``k = n`` and with one fixed Stiefel sample for ``k < n`` (see
-        :class:`~sklearn_ka.observables.RotationReference`). They agree within Monte Carlo error.
+        ``"sampled"`` is the definition of :ref:`obs-rotation-ratio` taken literally; ``"haar"``
+        computes the same expectation exactly for ``k = n`` and with one fixed Stiefel sample for
+        ``k < n`` (see :class:`~sklearn_ka.observables.RotationReference`). They agree within
+        Monte Carlo error.
     column_probability : {"softmax", "sum"}, default="softmax"
-        Column probabilities of SPEC 6.4: softmax at unit temperature, or division by the
-        column sum.
+        Column probabilities of :ref:`obs-column-entropy`: softmax at unit temperature, or
+        division by the column sum.
     pr_convention : {"l1/l2", "l2/l1"}, default="l1/l2"
-        Participation ratio ``||.||_1/||.||_2`` (SPEC 6.2, 1 <= PR <= PR_max) or its inverse, the
-        convention of another toolkit.
+        Participation ratio ``||.||_1/||.||_2`` (:ref:`obs-participation-ratio`,
+        1 <= PR <= PR_max) or its inverse, the convention of another toolkit.
     consistent_fraction : float, default=0.99
-        A row is consistently zero when it is zero at at least this fraction of the examples.
+        A row is consistently zero when it is zero at at least this fraction of the examples
+        (:ref:`obs-consistent-zero-rows`).
     max_memory_bytes : int or None, default=None
         Memory budget of one chunk of minors (default 1 GiB); a minor matrix that cannot fit
         even for one example is refused in ``fit`` at once.
@@ -332,24 +344,29 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         ``{(k, q1): Q^(k)}`` from the initial model's row means pooled over examples and rows.
     rotation_reference_ : RotationReference
     n_samples_fit_ : int
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     def __init__(
         self,
-        minor_sizes=(1, 2, 3),
-        false_positive_rates=(1e-4, 1e-3, 1e-2),
-        n_rotations=400,
-        rotation_method="haar",
-        column_probability="softmax",
-        pr_convention="l1/l2",
-        consistent_fraction=0.99,
-        max_memory_bytes=None,
-        chunk_size=None,
-        input_columns=None,
-        random_state=None,
-        n_jobs=None,
-        device="cpu",
-    ):
+        minor_sizes: int | Sequence[int] = (1, 2, 3),
+        false_positive_rates: float | Sequence[float] = (1e-4, 1e-3, 1e-2),
+        n_rotations: int = 400,
+        rotation_method: str = "haar",
+        column_probability: str = "softmax",
+        pr_convention: str = "l1/l2",
+        consistent_fraction: float = 0.99,
+        max_memory_bytes: int | None = None,
+        chunk_size: int | None = None,
+        input_columns: ArrayLike | None = None,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+        n_jobs: int | None = None,
+        device: str | torch.device = "cpu",
+    ) -> None:
         self.minor_sizes = minor_sizes
         self.false_positive_rates = false_positive_rates
         self.n_rotations = n_rotations
@@ -381,14 +398,16 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         if not kept:
             raise ValueError(f"minor_sizes {self.minor_sizes!r}: every size exceeds min(n, m) = {r}.")
         if dropped:
-            warnings.warn(f"minor sizes {dropped} exceed min(n={n}, m={m}) = {r} and are dropped.", UserWarning)
+            warnings.warn(f"minor sizes {dropped} exceed min(n={n}, m={m}) = {r} and are dropped.", UserWarning,
+                          stacklevel=3)
         qs = self.false_positive_rates
         if isinstance(qs, numbers.Real):
             qs = (qs,)
         qs = tuple(float(q) for q in qs)
         if not qs or any(not (0 < q < 1) for q in qs):
             raise ValueError(f"false_positive_rates must be rates in (0, 1), got {self.false_positive_rates!r}.")
-        if isinstance(self.n_rotations, bool) or not isinstance(self.n_rotations, numbers.Integral) or self.n_rotations < 1:
+        n_rot = self.n_rotations
+        if isinstance(n_rot, bool) or not isinstance(n_rot, numbers.Integral) or n_rot < 1:
             raise ValueError(f"n_rotations must be an integer >= 1, got {self.n_rotations!r}.")
         for name, value, allowed in (("rotation_method", self.rotation_method, _ROTATION_METHODS),
                                      ("column_probability", self.column_probability, _COLUMN_METHODS),
@@ -398,7 +417,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         if not (isinstance(self.consistent_fraction, numbers.Real) and 0 < self.consistent_fraction <= 1):
             raise ValueError(f"consistent_fraction must be in (0, 1], got {self.consistent_fraction!r}.")
         if self.chunk_size is not None and (
-            isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, numbers.Integral) or self.chunk_size < 1
+            isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, numbers.Integral)
+            or self.chunk_size < 1
         ):
             raise ValueError(f"chunk_size must be a positive integer or None, got {self.chunk_size!r}.")
         device = torch.device(self.device) if not isinstance(self.device, torch.device) else self.device
@@ -416,7 +436,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
                 raise ValueError(f"input_columns as a mask must have length n={n_inputs}, got shape {arr.shape}.")
             arr = np.flatnonzero(arr)
         if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"input_columns must be a non-empty sequence of input indices or a boolean mask, got {cols!r}.")
+            raise ValueError("input_columns must be a non-empty sequence of input indices or a boolean mask, "
+                             f"got {cols!r}.")
         if arr.min() < 0 or arr.max() >= n_inputs or len(np.unique(arr)) != arr.size:
             raise ValueError(f"input_columns must be distinct indices in [0, {n_inputs}), got {arr.tolist()}.")
         return np.sort(arr)
@@ -464,8 +485,11 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         return effective_n_jobs(self.n_jobs)
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, model0, X=None, y=None):
+    def fit(self, model0: Any, X: ArrayLike | None = None, y: Any = None) -> KAGeometryAnalyzer:
         """Record the thresholds and rotations from the model at its initialisation.
+
+        The zero-row thresholds ``Q^(k)`` are the ``q(k)``-quantiles of the initial model's
+        row means on ``X`` (user guide: :ref:`obs-zero-rows`).
 
         Parameters
         ----------
@@ -591,8 +615,10 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             keys += [f"column_entropy_k{k}", f"column_entropy_initial_k{k}", f"column_kl_k{k}"]
         return keys
 
-    def score(self, model, X=None):
+    def score(self, model: Any, X: ArrayLike | None = None) -> dict[str, float]:
         """Every observable of ``model`` against the initial model, averaged over examples.
+
+        See the user guide, :ref:`observables`, for the definitions.
 
         Parameters
         ----------
@@ -627,13 +653,15 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             out[f"rotation_ratio_normalized_k{k}"] = out[f"rotation_ratio_k{k}"] / out[f"rotation_ratio_initial_k{k}"]
         return {key: out[key] for key in self._ordered_keys(per_example=False)}
 
-    def transform(self, model, X=None):
+    def transform(self, model: Any, X: ArrayLike | None = None) -> np.ndarray:
         """Per-example observables, one column per name of :meth:`get_feature_names_out`.
 
         Parameters
         ----------
         model : model or array of shape (n_samples, m, n)
+            The trained model (same width and input size as the initial one).
         X : array-like or None
+            Examples; ``None`` uses the examples given to :meth:`fit`.
 
         Returns
         -------
@@ -643,13 +671,44 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         values = self._per_example(model, X)
         return np.column_stack([values[key] for key in self._ordered_keys(per_example=True)])
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the per-example observables of :meth:`transform`."""
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
+        """Names of the per-example observables of :meth:`transform`.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Present for the scikit-learn API.
+
+        Returns
+        -------
+        ndarray of str (object dtype)
+        """
         check_is_fitted(self, "thresholds_")
         return np.asarray(self._ordered_keys(per_example=True), dtype=object)
 
-    def tail_statistics(self, model, X=None, quantile_ranks=None, high=0.99, low=0.01):
-        """Mean excess functions and quantile ratios of the pooled size-k minors (SPEC 6.5).
+    def tail_statistics(
+        self,
+        model: Any,
+        X: ArrayLike | None = None,
+        quantile_ranks: ArrayLike | None = None,
+        high: float = 0.99,
+        low: float = 0.01,
+    ) -> dict[int, dict[str, dict[str, Any]]]:
+        """Mean excess functions and quantile ratios of the pooled size-k minors.
+
+        The tail statistics of the study [1]_, for the trained and the initial model (see the
+        user guide: :ref:`obs-tails`).
+
+        Parameters
+        ----------
+        model : model or array of shape (n_samples, m, n)
+            The trained model (same width and input size as the initial one).
+        X : array-like or None
+            Examples; ``None`` uses the examples given to :meth:`fit`.
+        quantile_ranks : array-like of float in [0, 1), default=None
+            Ranks ``q`` of the thresholds ``u = Q(q)``; ``None``: 0.90, 0.91, ..., 0.99.
+        high, low : float, default=0.99 and 0.01
+            Quantile ranks of the quantile ratio.
 
         Returns
         -------
@@ -657,6 +716,11 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             For each k: ``{"trained": {...}, "initial": {...}}``, each with ``quantile_ranks``,
             ``thresholds``, ``mef``, ``fit`` (slope, intercept of MEF against the rank) and
             ``quantile_ratio`` (the ``high``/``low`` quantile ratio).
+
+        References
+        ----------
+        .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+           Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
         """
         src, src0 = self._sources(model, X)
         device = torch.device(self.device)
@@ -665,11 +729,13 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         for k in self.minor_sizes_:
             out[k] = {}
             for label, source in (("trained", src), ("initial", src0)):
-                pooled = np.concatenate([_chunk_minors(source.chunk(s, s + self._block), k, device)[1].cpu().numpy().ravel()
-                                         for s in range(0, source.n_samples, self._block)])
+                blocks = (_chunk_minors(source.chunk(s, s + self._block), k, device)[1]
+                          for s in range(0, source.n_samples, self._block))
+                pooled = np.concatenate([b.cpu().numpy().ravel() for b in blocks])
                 u, mef = mean_excess(pooled, ranks)
                 out[k][label] = {"quantile_ranks": ranks, "thresholds": np.asarray(u), "mef": np.asarray(mef),
-                                 "fit": mean_excess_fit(ranks, mef), "quantile_ratio": float(quantile_ratio(pooled, high, low))}
+                                 "fit": mean_excess_fit(ranks, mef),
+                                 "quantile_ratio": float(quantile_ratio(pooled, high, low))}
         return out
 
     def __sklearn_tags__(self):

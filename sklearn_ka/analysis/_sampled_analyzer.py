@@ -1,6 +1,6 @@
-"""SampledKAGeometryAnalyzer: KA-geometry observables estimated from sampled minors (issue 6).
+"""SampledKAGeometryAnalyzer: KA-geometry observables estimated from sampled minors.
 
-See ``docs/user_guide/sampled.rst``.  Design, in short:
+See the user guide page :doc:`/user_guide/sampled`.  Design, in short:
 
 * For each minor size ``k``, ``G = n_replicates`` independent groups are drawn
   (:class:`~sklearn_ka.exterior.MinorSample`): group ``g`` holds ``n_rows`` uniformly drawn
@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy import stats
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -102,11 +105,16 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
     the point estimates. With ``n_rows`` and ``n_cols`` at least ``C(m, k)`` and ``C(n, k)``
     (or ``None``) the sample is exhaustive and the estimates equal the exact observables.
 
+    The observables are those of the study [1]_, defined in the user guide
+    (:ref:`observables`); the sampling design and the confidence intervals are described on
+    the page :doc:`/user_guide/sampled`.
+
     Parameters
     ----------
     minor_sizes : tuple of int, default=(1, 2, 3)
         Sizes above ``min(m, n)`` are dropped.
     false_positive_rates : tuple of float, default=(1e-4, 1e-3, 1e-2)
+        The rates ``q1`` of :ref:`obs-zero-rows`.
     n_rows : int or None, default=32
         Row k-subsets per replicate (``None``: all).
     n_cols : int or None, default=32
@@ -133,11 +141,27 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
     false_positive_rates_ : dict
         ``{(k, q1): q(k)}``.
     n_hidden_, n_features_in_, n_samples_fit_ : int
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
-    def __init__(self, minor_sizes=(1, 2, 3), false_positive_rates=(1e-4, 1e-3, 1e-2), n_rows=32, n_cols=32,
-                 n_replicates=8, confidence=0.95, column_probability="softmax", pr_convention="l1/l2",
-                 consistent_fraction=0.99, max_memory_bytes=256 << 20, random_state=None):
+    def __init__(
+        self,
+        minor_sizes: int | Sequence[int] = (1, 2, 3),
+        false_positive_rates: float | Sequence[float] = (1e-4, 1e-3, 1e-2),
+        n_rows: int | None = 32,
+        n_cols: int | None = 32,
+        n_replicates: int = 8,
+        confidence: float = 0.95,
+        column_probability: str = "softmax",
+        pr_convention: str = "l1/l2",
+        consistent_fraction: float = 0.99,
+        max_memory_bytes: int = 256 << 20,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.minor_sizes = minor_sizes
         self.false_positive_rates = false_positive_rates
         self.n_rows = n_rows
@@ -182,7 +206,7 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
         return ks, qs
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, model0, X=None, y=None):
+    def fit(self, model0: Any, X: ArrayLike | None = None, y: Any = None) -> SampledKAGeometryAnalyzer:
         """Draw the sample of minors and record the zero-row thresholds of the initial model.
 
         Parameters
@@ -191,6 +215,12 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
             The initial model, its precomputed Jacobians, or factors with
             ``J[b] = diag(D[b]) @ W``.
         X : array-like or None
+            Examples; ``None`` only with precomputed Jacobians or factors.
+        y : ignored
+
+        Returns
+        -------
+        self
         """
         src0 = _SampledSource(model0, X)
         ks, qs = self._validate(src0.m, src0.n)
@@ -376,8 +406,15 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
                              "they must be compared on the same examples")
         return src, src0
 
-    def estimate(self, model, X=None):
+    def estimate(self, model: Any, X: ArrayLike | None = None) -> dict[str, dict[str, Any]]:
         """Estimates with confidence intervals.
+
+        Parameters
+        ----------
+        model : model, array (n_samples, m, n), or tuple (D, W)
+            The trained model (same width and input size as the initial one).
+        X : array-like or None
+            Examples; ``None`` uses the examples given to :meth:`fit`.
 
         Returns
         -------
@@ -387,8 +424,9 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
             ``zero_rows_initial_*`` and ``max_minor_lower_bound[_initial]_k{k}``): ``{"estimate",
             "low", "high", "stderr", "plugin", "kind"}``. ``kind`` is ``"exact"`` (exhaustive sample),
             ``"estimate"`` (jackknife-bias-corrected estimate and delete-one-group jackknife
-            t-interval; ``plugin`` is the uncorrected plug-in value; NaN bounds with one group) or ``"lower_bound"`` (the mean over examples of the largest sampled minor,
-            a lower bound of the mean of ``M^(k)(x)``: ``low`` = ``estimate``, ``high`` = inf).
+            t-interval; ``plugin`` is the uncorrected plug-in value; NaN bounds with one group) or
+            ``"lower_bound"`` (the mean over examples of the largest sampled minor, a lower
+            bound of the mean of ``M^(k)(x)``: ``low`` = ``estimate``, ``high`` = inf).
         """
         src, src0 = self._sources(model, X)
         out = {}
@@ -426,6 +464,18 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
                 out[f"pr_max_k{k}"] = dict(estimate=pm, plugin=pm, low=pm, high=pm, stderr=0.0, kind="exact")
         return out
 
-    def score(self, model, X=None):
-        """Point estimates: ``{name: estimate}`` (see :meth:`estimate`)."""
+    def score(self, model: Any, X: ArrayLike | None = None) -> dict[str, float]:
+        """Point estimates: ``{name: estimate}`` (see :meth:`estimate`).
+
+        Parameters
+        ----------
+        model : model, array (n_samples, m, n), or tuple (D, W)
+            The trained model.
+        X : array-like or None
+            Examples; ``None`` uses the examples given to :meth:`fit`.
+
+        Returns
+        -------
+        dict of str to float
+        """
         return {key: v["estimate"] for key, v in self.estimate(model, X).items()}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
@@ -42,7 +45,7 @@ class _KAScorer:
         return f"ka_scorer({self.key!r}{params})"
 
 
-def ka_scorer(key, **analyzer_params):
+def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     """A scikit-learn scorer returning one KA observable of a fitted model on the scoring data.
 
     The scorer fits a :class:`KAGeometryAnalyzer` (with ``analyzer_params``) on the estimator's
@@ -50,7 +53,8 @@ def ka_scorer(key, **analyzer_params):
     It is a plain callable ``(estimator, X, y)``, so it works in ``GridSearchCV``,
     ``cross_validate`` and ``permutation_test_score``, with ``n_jobs > 1``. The value is returned
     as is; for model selection remember that a smaller participation ratio or a larger rotation
-    ratio means more KA-like geometry.
+    ratio means more KA-like geometry, as in the study [1]_. See the user guide:
+    :ref:`observables`.
 
     Parameters
     ----------
@@ -62,6 +66,12 @@ def ka_scorer(key, **analyzer_params):
     Returns
     -------
     callable
+        ``scorer(estimator, X, y=None) -> float``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a string naming an observable, got {key!r}.")

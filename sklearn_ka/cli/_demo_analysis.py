@@ -1,8 +1,10 @@
-"""The KA observables part of ``python -m sklearn_ka demo``."""
+"""The KA observables part of ``sklearn-ka demo`` (definitions: :ref:`observables`)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -20,8 +22,26 @@ _ROWS = [
 ]
 
 
-def print_observables(models, train, functions=("xor", "linear", "random"), print_fn=print):
-    """Print the main KA observables of each trained model beside its initial values."""
+def print_observables(models: Sequence[Any], train: Sequence[tuple[Any, Any]],
+                      functions: Sequence[str] = ("xor", "linear", "random"),
+                      print_fn: Callable[[str], object] = print) -> pd.DataFrame:
+    """Print the main KA observables of each trained model beside its initial values.
+
+    Parameters
+    ----------
+    models : sequence of fitted ShallowMLPRegressor
+    train : sequence of (X, y)
+        Each model's training data (the observables are measured on ``X``).
+    functions : sequence of str, default=("xor", "linear", "random")
+        Column names, one per model.
+    print_fn : callable, default=print
+        Receives each block of text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observable, a "trained" and an "initial" column per function.
+    """
     t0 = time.perf_counter()
     cols = {}
     for f, model, (X, _) in zip(functions, models, train):

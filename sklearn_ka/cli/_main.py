@@ -1,31 +1,116 @@
-"""Argument parsing for ``python -m sklearn_ka``."""
+"""Argument parsing for the ``sklearn-ka`` command (also ``python -m sklearn_ka``).
+
+This module imports only the standard library and :mod:`sklearn_ka._version`, so that ``--help``
+and ``--version`` answer at once: torch, scikit-learn, pandas and matplotlib are imported by the
+commands that need them, when they run.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+
+from .._version import __version__
+from ._types import int_at_least
+
+__all__ = ["build_parser", "main"]
+
+#: The program name of the installed console script; ``python -m sklearn_ka`` passes its own.
+PROG = "sklearn-ka"
+
+DESCRIPTION = """\
+Train shallow MLPs f(x) = sigma(xA + a) B + b and measure the Kolmogorov-Arnold
+(KA) geometry of their inner map x -> sigma(xA + a), as in M. Freedman and
+M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs",
+arXiv:2509.12326 (2025)."""
+
+EPILOG = """\
+examples:
+  {prog} demo
+      train xor, linear and random at m = 32 and print a table
+  {prog} reproduce --quick
+      Tables I-III of the paper with figures, written to reproduce-report/
+  {prog} reproduce --full --n-jobs 4
+      every experiment at the paper's scale, written to reproduce-full/
+"""
+
+#: The demo's mini-batch size (the paper's); the training set must hold at least one batch.
+DEMO_BATCH_SIZE = 250
 
 
-def main(argv=None):
-    """Run the command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m sklearn_ka", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train xor, linear and random at m=32 (paper protocol) and print a table")
-    demo.add_argument("--hidden-units", type=int, default=32)
-    demo.add_argument("--n-samples", type=int, default=1000)
-    demo.add_argument("--max-epochs", type=int, default=10000)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--no-analysis", action="store_true", help="skip the KA observables")
+def _add_demo_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    demo = sub.add_parser(
+        "demo",
+        help="train xor, linear and random (m = 32); print a table",
+        description="Train the three published targets (xor, linear, random; n = 3 inputs) with the paper's "
+                    "protocol, all at once, and print training and test R^2, epochs and time, then the main KA "
+                    "observables of each model beside the same network at initialisation.",
+    )
+    demo.add_argument("--hidden-units", type=int_at_least(1), default=32, metavar="M",
+                      help="hidden width m of every model (default: %(default)s)")
+    demo.add_argument("--n-samples", type=int_at_least(DEMO_BATCH_SIZE), default=1000, metavar="N",
+                      help=f"training examples per target, at least {DEMO_BATCH_SIZE} (one mini-batch); an "
+                           "independent test set of the same size is the early-stopping set (default: %(default)s)")
+    demo.add_argument("--max-epochs", type=int_at_least(1), default=10000, metavar="E",
+                      help="at most this many epochs; early stopping (patience 50) usually ends training sooner "
+                           "(default: %(default)s)")
+    demo.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
+                      help="seed of the data, the targets' random draw and the initialisation (default: %(default)s)")
+    demo.add_argument("--no-analysis", action="store_true",
+                      help="print only the training table, skipping the KA observables (faster)")
+    return demo
+
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The argument parser of the command line.
+
+    Parameters
+    ----------
+    prog : str, default="sklearn-ka"
+        Program name shown in the usage line.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     from ._reproduce import add_parser
 
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG.format(prog=prog),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"sklearn-ka {__version__}",
+                        help="print the version of sklearn-ka and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                title="commands", description="run '%(prog)s COMMAND --help' for the options "
+                                                              "of one command")
+    _add_demo_parser(sub)
     add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        The arguments (``None``: ``sys.argv[1:]``).
+    prog : str, default="sklearn-ka"
+        Program name shown in usage and error messages; ``python -m sklearn_ka`` passes
+        ``"python -m sklearn_ka"``.
+
+    Returns
+    -------
+    int
+        The exit status (argparse exits with status 2 on bad arguments).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from ._demo import run_demo
 
         run_demo(hidden_units=args.hidden_units, n_samples=args.n_samples, max_epochs=args.max_epochs,
                  seed=args.seed, analysis=not args.no_analysis)
-    elif args.command == "reproduce":
-        from ._reproduce import run
+        return 0
+    from ._reproduce import run
 
-        return run(args)
-    return 0
+    return run(args, parser)

@@ -5,14 +5,15 @@ the torch versions for training (manual back-propagation needs sigma'), the
 Jacobian layer uses the NumPy versions in float64.
 
 GeLU is the exact form ``z * Phi(z)`` with ``Phi`` the standard normal CDF (not the
-tanh approximation); its derivative is ``Phi(z) + z * phi(z)`` (SPEC section 2).
+tanh approximation); its derivative is ``Phi(z) + z * phi(z)`` (the activation of the
+KA-geometry study; see the user guide, :ref:`training-model`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -45,8 +46,21 @@ class Activation:
     torch_deriv: Callable[[torch.Tensor], torch.Tensor]
     torch_backward: Callable | None = None
 
-    def backward(self, grad, z):
-        """Return ``grad * sigma'(z)`` (back-propagation through sigma); ``grad`` may be overwritten."""
+    def backward(self, grad: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """Return ``grad * sigma'(z)`` (back-propagation through sigma); ``grad`` may be overwritten.
+
+        Parameters
+        ----------
+        grad : torch.Tensor
+            Gradient with respect to the activations ``sigma(z)``.
+        z : torch.Tensor
+            Pre-activations, of the same shape.
+
+        Returns
+        -------
+        torch.Tensor
+            Gradient with respect to ``z``.
+        """
         if self.torch_backward is not None:
             return self.torch_backward(grad, z)
         return grad.mul_(self.torch_deriv(z))
@@ -161,8 +175,23 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
-def get_activation(name):
+def get_activation(name: str | Activation) -> Activation:
     """Return the :class:`Activation` registered under ``name``.
+
+    The default of the estimators, ``"gelu"``, is the exact GeLU of the KA-geometry study; see
+    the user guide, :ref:`training-model`.
+
+    Parameters
+    ----------
+    name : str or Activation
+        A key of :data:`ACTIVATIONS` (``"gelu"``, ``"relu"``, ``"tanh"``, ``"silu"``,
+        ``"oscillatory"``, ``"logistic"``, ``"identity"``); an :class:`Activation` is returned
+        as is.
+
+    Returns
+    -------
+    activation : Activation
+        The activation with its exact derivative, in NumPy and in PyTorch.
 
     Raises
     ------

@@ -16,16 +16,21 @@ Per-model pieces:
   (Adam's update of a zero gradient from zero moments is zero);
 * early stopping: each model keeps its best monitored loss, its best parameters and its own
   patience counter; a model that stops leaves the batch (the stacked tensors are compacted).
+
+The optimiser, batches and early stopping follow the training protocol of the KA-geometry study;
+see the user guide, :ref:`training-protocol`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ._activations import get_activation
 
@@ -35,8 +40,19 @@ _LOSSES = {"squared_error": "r2", "cross_entropy": "accuracy"}  # loss -> the sc
 
 
 @contextlib.contextmanager
-def torch_threads(n_threads):
-    """Temporarily set ``torch.set_num_threads(n_threads)`` (``None`` leaves it unchanged)."""
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Temporarily set ``torch.set_num_threads(n_threads)`` (``None`` leaves it unchanged).
+
+    Parameters
+    ----------
+    n_threads : int or None
+        Torch intra-op threads inside the ``with`` block; the previous setting is restored
+        on exit.
+
+    Yields
+    ------
+    None
+    """
     if n_threads is None:
         yield
         return
@@ -48,22 +64,55 @@ def torch_threads(n_threads):
         torch.set_num_threads(previous)
 
 
-def pack_parameters(A, a, B, b):
+def pack_parameters(
+    A: np.ndarray | torch.Tensor,
+    a: np.ndarray | torch.Tensor,
+    B: np.ndarray | torch.Tensor,
+    b: np.ndarray | torch.Tensor,
+) -> np.ndarray | torch.Tensor:
     """Stack ``A (K, n, M)``, ``a (K, M)``, ``B (K, M[, C])``, ``b (K[, C])`` into a flat ``(K, P)`` array.
 
     The layout is ``[A.ravel() (n*M), a (M), B.ravel() (M*C), b (C)]`` per model (C = 1 output
     for regression, one per class for classification).
+
+    Parameters
+    ----------
+    A, a, B, b : ndarray or torch.Tensor
+        Stacked parameters of K models, all NumPy arrays or all tensors.
+
+    Returns
+    -------
+    flat : ndarray or torch.Tensor of shape (K, P)
+        A tensor when ``A`` is a tensor, else a NumPy array.
     """
     K = A.shape[0]
     parts = [A.reshape(K, -1), a.reshape(K, -1), B.reshape(K, -1), b.reshape(K, -1)]
     return torch.cat(parts, 1) if isinstance(A, torch.Tensor) else np.concatenate(parts, 1)
 
 
-def unpack_parameters(flat, n_features, width, n_outputs=1):
+def unpack_parameters(
+    flat: np.ndarray | torch.Tensor, n_features: int, width: int, n_outputs: int = 1
+) -> tuple[np.ndarray | torch.Tensor, ...]:
     """Inverse of :func:`pack_parameters`: views ``A (K, n, M)``, ``a (K, M)``, ``B``, ``b``.
 
     With one output ``B`` is ``(K, M)`` and ``b`` is ``(K,)``; with ``C > 1`` outputs they are
     ``(K, M, C)`` and ``(K, C)``.
+
+    Parameters
+    ----------
+    flat : ndarray or torch.Tensor of shape (K, P)
+        Flat parameters in the layout of :func:`pack_parameters`.
+    n_features : int
+        Input dimension ``n``.
+    width : int
+        Hidden width ``M`` (the padded width of a stacked run).
+    n_outputs : int, default=1
+        Number of outputs ``C``.
+
+    Returns
+    -------
+    A, a, B, b : ndarray or torch.Tensor
+        Views of ``flat`` (no copy), of the same kind as ``flat``.
     """
     K = flat.shape[0]
     nM = n_features * width
@@ -136,33 +185,36 @@ def _evaluate(activation, params, X, y, Y, loss):
 
 
 def train_stacked(
-    A,
-    a,
-    B,
-    b,
-    X,
-    y,
-    X_val=None,
-    y_val=None,
+    A: ArrayLike,
+    a: ArrayLike,
+    B: ArrayLike,
+    b: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    X_val: ArrayLike | None = None,
+    y_val: ArrayLike | None = None,
     *,
-    hidden_mask=None,
-    activation="gelu",
-    batch_size=250,
-    learning_rate=0.01,
-    betas=(0.9, 0.999),
-    epsilon=1e-8,
-    max_epochs=10_000,
-    patience=50,
-    tol=0.0,
-    shuffle_seeds=None,
-    snapshot_r2=None,
-    device="cpu",
-    dtype=torch.float32,
-    n_threads="auto",
-    verbose=0,
-    loss="squared_error",
-):
+    hidden_mask: ArrayLike | None = None,
+    activation: str = "gelu",
+    batch_size: int = 250,
+    learning_rate: float = 0.01,
+    betas: tuple[float, float] = (0.9, 0.999),
+    epsilon: float = 1e-8,
+    max_epochs: int = 10_000,
+    patience: int = 50,
+    tol: float = 0.0,
+    shuffle_seeds: Sequence[int] | None = None,
+    snapshot_r2: ArrayLike | None = None,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+    n_threads: int | str | None = "auto",
+    verbose: int = 0,
+    loss: str = "squared_error",
+) -> list[TrainingResult]:
     """Train K stacked one-hidden-layer MLPs with Adam and per-model early stopping.
+
+    The defaults are the training protocol of the KA-geometry study; see the user guide,
+    :ref:`training-protocol` and :ref:`training-early-stopping`.
 
     Parameters
     ----------
@@ -186,6 +238,8 @@ def train_stacked(
     max_epochs, patience : int
         Stop a model after ``max_epochs`` epochs, or after ``patience`` epochs without an
         improvement of its monitored loss by more than ``tol``.
+    tol : float
+        Minimum decrease of the monitored loss that counts as an improvement.
     shuffle_seeds : sequence of int of length K
         Seed of each model's shuffling stream.
     snapshot_r2 : array-like or None
@@ -220,7 +274,6 @@ def train_stacked(
         return torch.tensor(np.asarray(arr), dtype=dtype, device=dev)  # a copy: inputs may be read-only
 
     flat = as_t(pack_parameters(np.asarray(A), np.asarray(a), np.asarray(B), np.asarray(b)))
-    P = flat.shape[1]
     if hidden_mask is None:
         hidden_mask = np.ones((K, M))
     hm = np.asarray(hidden_mask, dtype=float)
@@ -231,7 +284,8 @@ def train_stacked(
         """(y tensor, one-hot tensor or None, per-model total sum of squares or None)."""
         yt_ = as_t(y_arr)
         if not regression:
-            return yt_, torch.nn.functional.one_hot(torch.as_tensor(np.asarray(y_arr), device=dev).long(), C).to(dtype), None
+            labels = torch.as_tensor(np.asarray(y_arr), device=dev).long()
+            return yt_, torch.nn.functional.one_hot(labels, C).to(dtype), None
         y_np = np.asarray(y_arr, dtype=np.float64)
         return yt_, None, np.broadcast_to(((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1), (K,)).copy()
 

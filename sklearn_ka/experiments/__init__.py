@@ -1,4 +1,7 @@
-"""The experiments of the KA-geometry study (SPEC section 7), each a function returning tidy pandas data.
+"""The experiments of the KA-geometry study, each a function returning tidy pandas data.
+
+The study is M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in Shallow
+MLPs" (arXiv:2509.12326, 2025); the user guide describes each experiment (:ref:`experiments`).
 
 Every experiment runs through :func:`sklearn_ka.sweeps.sweep` (parallel with ``n_jobs``, resumable
 with ``store``) and takes the scale parameters (``seeds``, ``n_samples``, ``max_epochs``, ...) so

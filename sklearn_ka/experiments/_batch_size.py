@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from ..sweeps import sweep
 from ._common import PAPER_PROTOCOL, check_int_sequence, check_positive_int, make_analyzer, protocol_grid
 
 __all__ = ["batch_size_experiment", "ConsistentRowMeasure"]
 
-BATCH_SIZES = (32, 64, 128, 256, 512, 1000)
+#: The mini-batch sizes of the batch-size experiment (see :ref:`exp-batch-size`).
+BATCH_SIZES: tuple[int, ...] = (32, 64, 128, 256, 512, 1000)
 
 
 class ConsistentRowMeasure:
     """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: which neurons are consistently zero, and why.
 
     For each false-positive rate ``q1`` the size-1 zero-row threshold ``Q^(1)`` is taken from the
-    initial model (SPEC 6.1); a neuron (row of ``J``) is consistently zero when its row mean is
+    initial model (:ref:`obs-zero-rows`); a neuron (row of ``J``) is consistently zero when its row mean is
     below ``Q^(1)`` at at least ``consistent_fraction`` of the training examples. Columns (``{q}``
     is ``q1`` formatted with ``:g``):
 
@@ -28,13 +34,25 @@ class ConsistentRowMeasure:
       when there are none);
     * ``negative_bias_fraction``: the fraction of all neurons with ``a_j < 0`` (the chance level of
       the previous column).
+
+    This checks whether the consistently zero rows are the neurons with the smallest weights or
+    negative biases (dead neurons), as in the batch-size experiment of the study. See the user
+    guide: :ref:`exp-batch-size` and :ref:`obs-consistent-zero-rows`.
+
+    Parameters
+    ----------
+    false_positive_rates : sequence of float, default=(1e-4, 1e-3, 1e-2)
+        The rates ``q1``.
+    consistent_fraction : float, default=0.99
+        Fraction of the examples at which a consistently zero neuron is zero.
     """
 
-    def __init__(self, false_positive_rates=(1e-4, 1e-3, 1e-2), consistent_fraction=0.99):
+    def __init__(self, false_positive_rates: Sequence[float] = (1e-4, 1e-3, 1e-2),
+                 consistent_fraction: float = 0.99) -> None:
         self.false_positive_rates = tuple(false_positive_rates)
         self.consistent_fraction = consistent_fraction
 
-    def __call__(self, model, X, y):
+    def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         from ..analysis import KAGeometryAnalyzer
 
         an = KAGeometryAnalyzer(minor_sizes=(1,), false_positive_rates=self.false_positive_rates, n_rotations=1,
@@ -58,10 +76,25 @@ class ConsistentRowMeasure:
         return out
 
 
-def batch_size_experiment(functions=("random", "xor"), batch_sizes=BATCH_SIZES, hidden_units=32, seeds=range(4), *,
-                          n_samples=1000, max_epochs=PAPER_PROTOCOL["max_epochs"], patience=PAPER_PROTOCOL["patience"],
-                          analyzer=None, n_jobs=None, store=None, verbose=0):
+def batch_size_experiment(
+    functions: Sequence[str] = ("random", "xor"),
+    batch_sizes: Sequence[int] = BATCH_SIZES,
+    hidden_units: int = 32,
+    seeds: Iterable[int] = range(4),
+    *,
+    n_samples: int = 1000,
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    analyzer: Any = None,
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
     """Train each function at each mini-batch size; split zero rows into consistent and example-dependent.
+
+    The batch-size experiment of the study [1]_: random(32) and xor(32) for batch sizes from
+    32 to the full batch, with the zero rows split into consistently zero rows and
+    example-dependent ones. See the user guide: :ref:`exp-batch-size`.
 
     Parameters
     ----------
@@ -81,6 +114,11 @@ def batch_size_experiment(functions=("random", "xor"), batch_sizes=BATCH_SIZES, 
         One row per (function, batch size, seed): the sweep columns, every analyzer key,
         ``example_dependent_zero_rows_k{k}_q{q}`` (= zero rows - consistently zero rows, as
         fractions of all (x, row) pairs) and the :class:`ConsistentRowMeasure` columns.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import torch
+from numpy.typing import ArrayLike
 
 from ..neural_network import ShallowMLPRegressor, fit_many
 from ..sweeps import make_sweep_data, sweep
@@ -20,8 +25,20 @@ def _r2(y, pred):
     return float(1 - np.sum((y - pred) ** 2) / ss) if ss > 0 else float("nan")
 
 
-def train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes=(32, 32), *, batch_size=250, learning_rate=0.01,
-                   max_epochs=10000, patience=50, random_state=0, n_threads=1):
+def train_deep_mlp(
+    X: ArrayLike,
+    y: ArrayLike,
+    X_val: ArrayLike,
+    y_val: ArrayLike,
+    hidden_layer_sizes: Sequence[int] = (32, 32),
+    *,
+    batch_size: int = 250,
+    learning_rate: float = 0.01,
+    max_epochs: int = 10000,
+    patience: int = 50,
+    random_state: int | None = 0,
+    n_threads: int = 1,
+) -> dict[str, float | int]:
     """Train a GeLU MLP with several hidden layers with the paper protocol (the deep control).
 
     Initialisation ``W ~ N(0, 1/fan_in)`` and zero biases in every layer, exact GeLU, Adam
@@ -29,7 +46,30 @@ def train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes=(32, 32), *, batch_siz
     ``(X_val, y_val)`` loss with ``patience`` and the best weights restored; float32 as
     :class:`~sklearn_ka.ShallowMLPRegressor`.
 
-    ``n_threads`` torch threads are used (1: small models gain nothing from more).
+    ``n_threads`` torch threads are used (1: small models gain nothing from more). The
+    two-hidden-layer control of the bootstrapped-model experiment; see the user guide:
+    :ref:`exp-bootstrap` (and :ref:`training-protocol` for the protocol).
+
+    Parameters
+    ----------
+    X, y : array-like of shape (n_samples, n_features) and (n_samples,)
+        Training data.
+    X_val, y_val : array-like of shape (n_val, n_features) and (n_val,)
+        Held-out data monitored for early stopping.
+    hidden_layer_sizes : sequence of int, default=(32, 32)
+        Widths of the hidden layers.
+    batch_size : int, default=250
+        Mini-batch size, in ``[1, n_samples]``.
+    learning_rate : float, default=0.01
+        Adam learning rate.
+    max_epochs : int, default=10000
+        Maximum epochs.
+    patience : int, default=50
+        Early-stopping patience in epochs.
+    random_state : int or None, default=0
+        Seeds the initialisation and the shuffling.
+    n_threads : int, default=1
+        Torch threads.
 
     Returns
     -------
@@ -98,16 +138,29 @@ class BootstrapMeasure:
     inner map ``H = sigma(X A + a)`` and trains a second one-hidden-layer MLP of width
     ``second_units`` on ``(H, y)`` (same batch size and protocol, test set mapped the same way),
     the same on the *initial* inner map, and a deep GeLU MLP ``hidden_layer_sizes`` on ``(X, y)``.
-    Columns: ``{bootstrapped, bootstrapped_initial, deep}_{train_r2, test_r2, n_epochs}``.
+    Columns: ``{bootstrapped, bootstrapped_initial, deep}_{train_r2, test_r2, n_epochs}``. See the
+    user guide: :ref:`exp-bootstrap`.
+
+    Parameters
+    ----------
+    function : str
+        The sweep's target function name (to redraw the data).
+    n_samples : int
+        The sweep's training-set size.
+    second_units : int, default=32
+        Width of the second (bootstrapped) MLP.
+    hidden_layer_sizes : sequence of int, default=(32, 32)
+        Widths of the deep control.
     """
 
-    def __init__(self, function, n_samples, second_units=32, hidden_layer_sizes=(32, 32)):
+    def __init__(self, function: str, n_samples: int, second_units: int = 32,
+                 hidden_layer_sizes: Sequence[int] = (32, 32)) -> None:
         self.function = function
         self.n_samples = n_samples
         self.second_units = second_units
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
 
-    def __call__(self, model, X, y):
+    def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float | int]:
         seed = int(model.random_state)
         X2, y2, Xt, yt = make_sweep_data(self.function, seed, n_samples=self.n_samples)
         if not (np.array_equal(X, X2) and np.array_equal(y, y2)):
@@ -130,11 +183,26 @@ class BootstrapMeasure:
         return out
 
 
-def bootstrap_experiment(function="xor", batch_sizes=BATCH_SIZES, hidden_units=32, seeds=range(4), *,
-                         wide_units=264, second_units=32, hidden_layer_sizes=(32, 32), n_samples=1000,
-                         max_epochs=PAPER_PROTOCOL["max_epochs"], patience=PAPER_PROTOCOL["patience"],
-                         n_jobs=None, store=None, verbose=0):
+def bootstrap_experiment(
+    function: str = "xor",
+    batch_sizes: Sequence[int] = BATCH_SIZES,
+    hidden_units: int = 32,
+    seeds: Iterable[int] = range(4),
+    *,
+    wide_units: int = 264,
+    second_units: int = 32,
+    hidden_layer_sizes: Sequence[int] = (32, 32),
+    n_samples: int = 1000,
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
     """Training R^2 of the bootstrapped model and its three controls, per batch size.
+
+    The bootstrapped-model experiment of the study [1]_. See the user guide:
+    :ref:`exp-bootstrap`.
 
     Models (column ``model``): ``base(m)`` the one-hidden-layer MLP of width ``hidden_units``;
     ``bootstrapped`` a second one-hidden-layer MLP (width ``second_units``) trained on the frozen
@@ -162,6 +230,11 @@ def bootstrap_experiment(function="xor", batch_sizes=BATCH_SIZES, hidden_units=3
         One row per (batch size, seed, model): ``function``, ``batch_size``, ``seed``, ``model``,
         ``train_r2``, ``test_r2``, ``n_epochs``.
 
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+
     Examples
     --------
     >>> from sklearn_ka.experiments import bootstrap_experiment
@@ -178,7 +251,8 @@ def bootstrap_experiment(function="xor", batch_sizes=BATCH_SIZES, hidden_units=3
     check_positive_int("hidden_units", hidden_units)
     check_positive_int("wide_units", wide_units)
     check_positive_int("second_units", second_units)
-    if isinstance(hidden_layer_sizes, (str, bytes)) or not np.iterable(hidden_layer_sizes) or not len(hidden_layer_sizes):
+    sizes = hidden_layer_sizes
+    if isinstance(sizes, (str, bytes)) or not np.iterable(sizes) or not len(sizes):
         raise ValueError(f"hidden_layer_sizes must be a non-empty tuple of widths; got {hidden_layer_sizes!r}.")
     hidden_layer_sizes = tuple(check_positive_int("hidden_layer_sizes", h) for h in hidden_layer_sizes)
     if not isinstance(function, str):
@@ -187,7 +261,8 @@ def bootstrap_experiment(function="xor", batch_sizes=BATCH_SIZES, hidden_units=3
     grid["batch_size"] = batch_sizes
     base = sweep({**grid, "hidden_units": [hidden_units]}, functions=[function], seeds=seeds, analyzer=False,
                  measure=BootstrapMeasure(function, n_samples, second_units, hidden_layer_sizes),
-                 n_samples=n_samples, n_jobs=n_jobs, store=measure_store(store, "base", [second_units, hidden_layer_sizes]), verbose=verbose)
+                 n_samples=n_samples, n_jobs=n_jobs, verbose=verbose,
+                 store=measure_store(store, "base", [second_units, hidden_layer_sizes]))
     wide = sweep({**grid, "hidden_units": [wide_units]}, functions=[function], seeds=seeds, analyzer=False,
                  n_samples=n_samples, n_jobs=n_jobs, store=substore(store, "wide"), verbose=verbose)
     rows = []

@@ -11,8 +11,9 @@ import numpy as np
 __all__ = ["PAPER_PROTOCOL", "check_positive_int", "check_int_sequence", "substore", "protocol_grid",
            "make_analyzer"]
 
-#: The training protocol of the published runs (SPEC section 2), as ShallowMLPRegressor parameters.
-PAPER_PROTOCOL = {"batch_size": 250, "max_epochs": 10000, "patience": 50}
+#: The training protocol of the published runs (see :ref:`training-protocol`), as
+#: ShallowMLPRegressor parameters.
+PAPER_PROTOCOL: dict[str, int] = {"batch_size": 250, "max_epochs": 10000, "patience": 50}
 
 
 def check_positive_int(name, value, low=1):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,12 +20,26 @@ __all__ = ["evolution", "snapshot_levels"]
 _FIRST_EPOCH = -1e12  # a level every first epoch reaches
 
 
-def snapshot_levels(step=0.05, start=0.0, stop=1.0):
+def snapshot_levels(step: float = 0.05, start: float = 0.0, stop: float = 1.0) -> tuple[float, ...]:
     """Training-R^2 levels: a very low level (the first epoch) and ``start, start + step, ...`` up to ``stop``.
 
     Levels the first epoch already exceeds all give that epoch's parameters; :func:`evolution`
     keeps one snapshot per epoch, so the recorded points run from the first epoch's R^2 to the
-    final one in steps of ``step``.
+    final one in steps of ``step``. See the user guide: :ref:`exp-evolution`.
+
+    Parameters
+    ----------
+    step : float, default=0.05
+        Spacing of the levels, in ``(0, 1]``.
+    start : float, default=0.0
+        First regular level.
+    stop : float, default=1.0
+        Last regular level (at most 1).
+
+    Returns
+    -------
+    tuple of float
+        The levels, for :class:`~sklearn_ka.ShallowMLPRegressor`'s ``snapshot_r2``.
     """
     step = float(step)
     if not (0 < step <= 1):
@@ -41,13 +58,19 @@ class SnapshotMeasure:
     """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: analyse the initial model and every snapshot.
 
     Returns one JSON column ``evolution_json`` (a list of points: ``stage``, ``epoch``, ``level``,
-    ``train_r2`` and every analyzer key), expanded into tidy rows by :func:`evolution`.
+    ``train_r2`` and every analyzer key), expanded into tidy rows by :func:`evolution`. See the
+    user guide: :ref:`exp-evolution`.
+
+    Parameters
+    ----------
+    analyzer : KAGeometryAnalyzer
+        Analyzer template, cloned for each model (its ``random_state`` is set to the model's).
     """
 
-    def __init__(self, analyzer):
+    def __init__(self, analyzer: Any) -> None:
         self.analyzer = analyzer
 
-    def __call__(self, model, X, y):
+    def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, str]:
         an = clone(self.analyzer)
         names = an.get_params(deep=False)
         an.set_params(**{k: v for k, v in (("random_state", model.random_state), ("n_jobs", 1)) if k in names})
@@ -66,11 +89,26 @@ class SnapshotMeasure:
         return {"evolution_json": json.dumps(clean)}
 
 
-def evolution(function="xor", hidden_units=32, seeds=range(4), *, r2_step=0.05, n_samples=1000,
-              batch_size=PAPER_PROTOCOL["batch_size"], max_epochs=PAPER_PROTOCOL["max_epochs"],
-              patience=PAPER_PROTOCOL["patience"], analyzer=None, n_jobs=None, store=None, verbose=0,
-              **function_params):
+def evolution(
+    function: str = "xor",
+    hidden_units: int = 32,
+    seeds: Iterable[int] = range(4),
+    *,
+    r2_step: float = 0.05,
+    n_samples: int = 1000,
+    batch_size: int = PAPER_PROTOCOL["batch_size"],
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    analyzer: Any = None,
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+    **function_params: Any,
+) -> pd.DataFrame:
     """Every KA observable at regular steps of training R^2 during one training run per seed.
+
+    The evolution experiment of the study [1]_: the observables plotted against training R^2
+    as the model learns. See the user guide: :ref:`exp-evolution`.
 
     The model records its parameters at the end of the first epoch whose training R^2 reaches
     each level ``0, r2_step, 2 r2_step, ...`` (``snapshot_r2``, plus a level that the first
@@ -101,6 +139,11 @@ def evolution(function="xor", hidden_units=32, seeds=range(4), *, r2_step=0.05, 
         One row per (seed, point): ``function``, ``hidden_units``, ``seed``, ``stage``
         ("initial", "snapshot" or "final"), ``epoch``, ``level`` (the R^2 level that triggered the
         snapshot; NaN otherwise), ``train_r2`` (of that point's parameters) and every analyzer key.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

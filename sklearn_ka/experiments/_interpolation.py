@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from ..sweeps import sweep
 from ._common import PAPER_PROTOCOL, check_positive_int, check_real_sequence, make_analyzer, protocol_grid
 
 __all__ = ["interpolation", "FAMILIES"]
 
-#: Family name -> (parameter name, default values of SPEC section 7 / issue 5).
-FAMILIES = {
+#: Family name -> (parameter name, default values): the target families of the interpolation
+#: experiment (see :ref:`exp-interpolation`).
+FAMILIES: dict[str, tuple[str, tuple]] = {
     "lambda_xor": ("lam", tuple(np.round(np.linspace(0.5, 1.5, 11), 10))),
     "gaussian": ("lam", tuple(np.round(np.linspace(0.1, 1.0, 10), 10))),
     "so_xor": ("alpha", tuple(range(10))),
 }
 
 
-def interpolation(family="lambda_xor", values=None, hidden_units=32, seeds=range(4), *, n_samples=1000,
-                  batch_size=PAPER_PROTOCOL["batch_size"], max_epochs=PAPER_PROTOCOL["max_epochs"],
-                  patience=PAPER_PROTOCOL["patience"], analyzer=None, n_jobs=None, store=None, verbose=0):
+def interpolation(
+    family: str = "lambda_xor",
+    values: Sequence[float] | None = None,
+    hidden_units: int = 32,
+    seeds: Iterable[int] = range(4),
+    *,
+    n_samples: int = 1000,
+    batch_size: int = PAPER_PROTOCOL["batch_size"],
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    analyzer: Any = None,
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
     """Train a family of targets over its parameter and measure every observable per point.
+
+    The interpolation experiment of the study [1]_: KA geometry against the complexity of the
+    target, through lambda-xor (:ref:`target-lambda-xor`), G(lambda) (:ref:`target-gaussian`)
+    and SO(alpha)-xor (:ref:`target-so-xor`). See the user guide: :ref:`exp-interpolation`.
 
     Parameters
     ----------
@@ -43,6 +65,11 @@ def interpolation(family="lambda_xor", values=None, hidden_units=32, seeds=range
         One row per (value, seed): the sweep columns (``function``, the family parameter ``lam``
         or ``alpha``, ``hidden_units``, ``seed``, ``train_r2``, ``test_r2``, every analyzer key) and
         ``parameter`` (the family parameter's name) and ``value`` (its value) for uniform plotting.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

@@ -6,8 +6,11 @@ bootstrap confidence interval of its mean and tested with a permutation test.
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +28,15 @@ _PAIRS = (
 )
 
 
-def paired_observables(columns):
+def paired_observables(columns: Iterable[str]) -> list[tuple[str, str | float]]:
     """Observables of a sweep frame and their initial-model reference.
+
+    See the user guide: :ref:`exp-significance`.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names of a sweep frame (e.g. ``frame.columns``).
 
     Returns
     -------
@@ -101,10 +111,27 @@ def _test(trained, initial, *, paired, n_resamples, confidence_level, rng):
     return res
 
 
-def significance(frame=None, *, by=("function", "hidden_units"), observables=None, paired=True,
-                 confidence_level=0.95, n_resamples=9999, random_state=0, functions=FUNCTIONS, widths=WIDTHS,
-                 seeds=range(4), n_jobs=None, store=None, verbose=0, **static_params):
+def significance(
+    frame: pd.DataFrame | None = None,
+    *,
+    by: str | Sequence[str] = ("function", "hidden_units"),
+    observables: str | Sequence[str] | None = None,
+    paired: bool = True,
+    confidence_level: float = 0.95,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    functions: Sequence[str] = FUNCTIONS,
+    widths: Sequence[int] = WIDTHS,
+    seeds: Iterable[int] = range(4),
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+    **static_params: Any,
+) -> pd.DataFrame:
     """Trained vs initial for every observable: bootstrap CI of the mean difference and a permutation p-value.
+
+    Whether an observable of trained models differs from that of their own initialisations,
+    over the seeds of each group. See the user guide: :ref:`exp-significance`.
 
     Parameters
     ----------

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -14,15 +18,29 @@ FUNCTIONS = ("xor", "linear", "random")
 WIDTHS = (4, 8, 16, 32)
 
 
-def static_comparison(functions=FUNCTIONS, widths=WIDTHS, seeds=range(4), *, n_samples=1000,
-                      batch_size=PAPER_PROTOCOL["batch_size"], max_epochs=PAPER_PROTOCOL["max_epochs"],
-                      patience=PAPER_PROTOCOL["patience"], analyzer=None, measure=None, n_jobs=None,
-                      store=None, verbose=0):
+def static_comparison(
+    functions: Sequence[str] = FUNCTIONS,
+    widths: Sequence[int] = WIDTHS,
+    seeds: Iterable[int] = range(4),
+    *,
+    n_samples: int = 1000,
+    batch_size: int = PAPER_PROTOCOL["batch_size"],
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    analyzer: Any = None,
+    measure: Callable[..., dict] | None = None,
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
     """Train every function x width x seed with the paper protocol and measure its KA geometry.
 
-    Each model is trained on ``n_samples`` examples with an independent test set of the same size
-    as the early-stopping ``eval_set`` (the seed protocol of :func:`sklearn_ka.sweeps.sweep`), and
-    scored by a :class:`~sklearn_ka.KAGeometryAnalyzer` against its own initialisation.
+    The static comparison of the study [1]_ (its Tables I-III): xor, linear and random targets
+    at widths 4 to 32, four seeds each. Each model is trained on ``n_samples`` examples with an
+    independent test set of the same size as the early-stopping ``eval_set`` (the seed protocol
+    of :func:`sklearn_ka.sweeps.sweep`), and scored by a :class:`~sklearn_ka.KAGeometryAnalyzer`
+    against its own initialisation. See the user guide: :ref:`exp-static` (and
+    :ref:`training-protocol` for the protocol).
 
     Parameters
     ----------
@@ -59,6 +77,11 @@ def static_comparison(functions=FUNCTIONS, widths=WIDTHS, seeds=range(4), *, n_s
         ``hidden_units``, ``seed``, ``train_r2``, ``test_r2``, ... and every analyzer key. Zero-row
         columns are fractions in [0, 1]; :func:`static_tables` turns them into the paper's tables.
 
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+
     Examples
     --------
     >>> from sklearn_ka.experiments import static_comparison
@@ -82,8 +105,14 @@ def _stats(values):
     return mean, std, n
 
 
-def static_tables(frame, width=32, false_positive_rates=(1e-4, 1e-3, 1e-2)):
+def static_tables(
+    frame: pd.DataFrame, width: int = 32, false_positive_rates: Sequence[float] = (1e-4, 1e-3, 1e-2)
+) -> pd.DataFrame:
     """Tables I-III of the paper from a :func:`static_comparison` frame, in tidy form.
+
+    Table I is the training R^2 per function and width, Table II the size-3 zero rows and
+    dependent zero rows at width ``width``, Table III the participation ratios, as in the
+    study [1]_. See the user guide: :ref:`exp-static`.
 
     Parameters
     ----------
@@ -104,6 +133,11 @@ def static_tables(frame, width=32, false_positive_rates=(1e-4, 1e-3, 1e-2)):
         ``std`` (over seeds, ddof=1), ``count`` and ``unit`` ("" or "%"). Zero rows are in percent
         as in the paper. Table III has a row per function, ``initial(m)`` (the initial models,
         one per seed) and ``PR_max(m)``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     need = {"function", "hidden_units", "seed", "train_r2"}
     missing = need - set(frame.columns)
@@ -123,7 +157,8 @@ def static_tables(frame, width=32, false_positive_rates=(1e-4, 1e-3, 1e-2)):
             sub = at[at["function"] == f]
             if not len(sub):
                 continue
-            for quantity, template in (("zero", "zero_rows_k3_q{q:g}"), ("dependent(2)", "dependent_zero_rows_k2_q{q:g}"),
+            for quantity, template in (("zero", "zero_rows_k3_q{q:g}"),
+                                       ("dependent(2)", "dependent_zero_rows_k2_q{q:g}"),
                                        ("dependent(3)", "dependent_zero_rows_k3_q{q:g}")):
                 for q in false_positive_rates:
                     col = template.format(q=q)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,17 +19,29 @@ __all__ = ["tails", "TailMeasure"]
 class TailMeasure:
     """``measure`` of :func:`~sklearn_ka.sweeps.sweep`: mean excess functions of the size-k minors.
 
-    Uses :meth:`KAGeometryAnalyzer.tail_statistics` of a model against its initialisation on the
-    training data; returns one JSON column ``tails_json`` expanded by :func:`tails`.
+    Uses :meth:`KAGeometryAnalyzer.tail_statistics <sklearn_ka.KAGeometryAnalyzer.tail_statistics>`
+    of a model against its initialisation on the training data; returns one JSON column
+    ``tails_json`` expanded by :func:`tails`. See the user guide: :ref:`exp-tails` and
+    :ref:`obs-tails`.
+
+    Parameters
+    ----------
+    minor_sizes : sequence of int, default=(1, 2, 3)
+        Minor sizes k (sizes above ``min(m, n)`` are dropped).
+    quantile_ranks : sequence of float or None, default=None
+        Ranks q of the thresholds ``u = Q(q)``; ``None``: 0.90, 0.91, ..., 0.99.
+    high, low : float, default=0.99 and 0.01
+        Quantile ranks of the quantile ratio.
     """
 
-    def __init__(self, minor_sizes=(1, 2, 3), quantile_ranks=None, high=0.99, low=0.01):
+    def __init__(self, minor_sizes: Sequence[int] = (1, 2, 3), quantile_ranks: Sequence[float] | None = None,
+                 high: float = 0.99, low: float = 0.01) -> None:
         self.minor_sizes = tuple(minor_sizes)
         self.quantile_ranks = None if quantile_ranks is None else [float(q) for q in quantile_ranks]
         self.high = high
         self.low = low
 
-    def __call__(self, model, X, y):
+    def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, str]:
         import warnings
 
         from ..analysis import KAGeometryAnalyzer
@@ -47,11 +62,25 @@ class TailMeasure:
         return {"tails_json": json.dumps(points, default=lambda v: None)}
 
 
-def tails(functions=("xor", "linear", "random"), hidden_units=32, seeds=range(4), *, minor_sizes=(1, 2, 3),
-          quantile_ranks=None, n_samples=1000, batch_size=PAPER_PROTOCOL["batch_size"],
-          max_epochs=PAPER_PROTOCOL["max_epochs"], patience=PAPER_PROTOCOL["patience"], n_jobs=None, store=None,
-          verbose=0):
-    """Mean excess functions of the pooled size-k minors of trained and initial models (SPEC 6.5).
+def tails(
+    functions: Sequence[str] = ("xor", "linear", "random"),
+    hidden_units: int = 32,
+    seeds: Iterable[int] = range(4),
+    *,
+    minor_sizes: Sequence[int] = (1, 2, 3),
+    quantile_ranks: Sequence[float] | None = None,
+    n_samples: int = 1000,
+    batch_size: int = PAPER_PROTOCOL["batch_size"],
+    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
+    patience: int = PAPER_PROTOCOL["patience"],
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    verbose: int = 0,
+) -> pd.DataFrame:
+    """Mean excess functions of the pooled size-k minors of trained and initial models.
+
+    The tails experiment of the study [1]_ (definitions: :ref:`obs-tails`). See the user
+    guide: :ref:`exp-tails`.
 
     Parameters
     ----------
@@ -74,6 +103,11 @@ def tails(functions=("xor", "linear", "random"), hidden_units=32, seeds=range(4)
         ``threshold`` (``u``), ``mef``, and per (function, seed, k, model) ``fit_slope``,
         ``fit_intercept`` (least squares MEF ~ slope q + intercept) and ``quantile_ratio`` (0.99 / 0.01
         quantile of the minors).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

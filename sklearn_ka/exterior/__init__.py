@@ -1,6 +1,8 @@
 """Exact exterior powers (minor matrices) of batches of Jacobians, with a memory budget.
 
-Pure numerical kernels (numpy/torch, float64). See SPEC section 5.
+Pure numerical kernels (numpy/torch, float64). The size-k minor matrices are defined in the
+user guide, :ref:`jacobian-minors`, after Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold
+Geometry in Shallow MLPs" (arXiv:2509.12326, 2025).
 """
 
 from ._budget import (

@@ -49,7 +49,7 @@ def _check_shape_ints(n_samples, m, n, k):
     return n_samples, m, n, k
 
 
-def minor_nbytes(n_samples, m, n, k):
+def minor_nbytes(n_samples: int, m: int, n: int, k: int) -> int:
     """Bytes of the float64 size-``k`` minor matrices of ``n_samples`` Jacobians.
 
     Parameters
@@ -70,17 +70,31 @@ def minor_nbytes(n_samples, m, n, k):
     return n_samples * math.comb(m, k) * math.comb(n, k) * _ITEMSIZE
 
 
-def minor_working_nbytes(n_samples, m, n, k):
+def minor_working_nbytes(n_samples: int, m: int, n: int, k: int) -> int:
     """Peak working bytes of :func:`minor_matrices` on ``n_samples`` examples.
 
     ``WORKING_FACTOR`` times :func:`minor_nbytes` (the result, the ``(k-1)``-minors and
     two temporaries), plus the input itself.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of examples.
+    m, n : int
+        Jacobian shape (rows = hidden units, columns = inputs).
+    k : int
+        Minor size, ``1 <= k <= min(m, n)``.
+
+    Returns
+    -------
+    int
+        Bytes (exact Python integer).
     """
     n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k)
     return WORKING_FACTOR * minor_nbytes(n_samples, m, n, k) + n_samples * m * n * _ITEMSIZE
 
 
-def plan_example_chunks(n_samples, m, n, k, max_bytes=None):
+def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int | float | None = None) -> int:
     """Number of examples per chunk so that computing their minors fits ``max_bytes``.
 
     Parameters

@@ -1,4 +1,7 @@
-"""Exact exterior powers (compound matrices) of batches of Jacobians (SPEC section 5).
+"""Exact exterior powers (compound matrices) of batches of Jacobians.
+
+See the user guide, :ref:`jacobian-minors`, for the size-k minor matrices of the KA-geometry
+study (Freedman and Mulligan 2025, arXiv:2509.12326).
 
 The size-``k`` minor matrix of ``J`` (``m x n``) has ``C(m, k)`` rows (k-subsets of the
 rows of ``J``) and ``C(n, k)`` columns (k-subsets of its columns), both in
@@ -23,6 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn import get_config
 
 from ._budget import DEFAULT_MAX_BYTES, plan_example_chunks
@@ -140,7 +144,7 @@ def _combinations(m, k):
     return c
 
 
-def combination_indices(m, k):
+def combination_indices(m: int, k: int) -> np.ndarray:
     """All k-subsets of ``range(m)`` in :func:`itertools.combinations` order.
 
     Parameters
@@ -185,7 +189,7 @@ def _faces(m, k):
     return f
 
 
-def face_indices(m, k):
+def face_indices(m: int, k: int) -> np.ndarray:
     """Positions of the (k-1)-subsets ("faces") of every k-subset.
 
     Parameters
@@ -200,7 +204,8 @@ def face_indices(m, k):
     ndarray of int64, shape (C(m, k), k)
         Entry ``[p, t]`` is the row of ``combination_indices(m, k - 1)`` equal to the
         p-th k-subset with its t-th element removed.  For ``k = 1`` every entry is 0
-        (the single empty subset).  Used for dependent zero rows (SPEC 6.1).
+        (the single empty subset).  Used for dependent zero rows (see the user guide,
+        :ref:`obs-dependent-zero-rows`).
     """
     m, k = _check_mk(m, k)
     return _faces(m, k)
@@ -295,8 +300,13 @@ def _signed(Jt, k, chunk):
     return out
 
 
-def signed_minor_matrices(J, k, *, max_bytes=None):
+def signed_minor_matrices(
+    J: ArrayLike | torch.Tensor, k: int, *, max_bytes: int | float | None = None
+) -> np.ndarray | torch.Tensor:
     """Signed size-``k`` minors: the k-th compound matrix ``C_k(J[b])`` of each example.
+
+    Their absolute values are the minor matrices of the KA-geometry study [1]_ (see
+    :func:`minor_matrices` and the user guide, :ref:`jacobian-minors`).
 
     Parameters
     ----------
@@ -321,13 +331,23 @@ def signed_minor_matrices(J, k, *, max_bytes=None):
         Wrong rank, non-finite values, or ``k`` out of range.
     MinorBudgetError
         One example's minors do not fit in ``max_bytes`` (raised before allocating).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes)
     return like_input(_signed(Jt, k, chunk), was_numpy)
 
 
-def minor_matrices(J, k, *, max_bytes=None):
-    """Absolute size-``k`` minor matrices ``J^(k)`` (SPEC section 5).
+def minor_matrices(
+    J: ArrayLike | torch.Tensor, k: int, *, max_bytes: int | float | None = None
+) -> np.ndarray | torch.Tensor:
+    """Absolute size-``k`` minor matrices ``J^(k)``.
+
+    The size-``k`` minor matrix of the KA-geometry study [1]_ (the absolute k-th exterior
+    power of ``J``); see the user guide, :ref:`jacobian-minors`.
 
     Parameters
     ----------
@@ -346,18 +366,34 @@ def minor_matrices(J, k, *, max_bytes=None):
 
     See Also
     --------
-    signed_minor_matrices, factored_minor_matrices, plan_example_chunks
+    signed_minor_matrices : The same minors with their signs.
+    factored_minor_matrices : The fast path for ``J[b] = diag(D[b]) @ W``.
+    plan_example_chunks : How examples are chunked within ``max_bytes``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes)
     return like_input(_signed(Jt, k, chunk).abs_(), was_numpy)
 
 
-def factored_minor_matrices(D, W, k, *, max_bytes=None, w_minors=None):
+def factored_minor_matrices(
+    D: ArrayLike | torch.Tensor,
+    W: ArrayLike | torch.Tensor,
+    k: int,
+    *,
+    max_bytes: int | float | None = None,
+    w_minors: ArrayLike | torch.Tensor | None = None,
+) -> np.ndarray | torch.Tensor:
     """Absolute minors of ``J[b] = diag(D[b]) @ W`` without forming ``J``.
 
     Every minor factorises: ``det J[b][I, K] = prod_{i in I} D[b, i] * det W[I, K]``,
     so the minors of ``W`` are computed once and each example costs one outer
-    product.  This is the fast path for an MLP first layer, ``J = diag(sigma'(z)) A^T``.
+    product.  This is the fast path for an MLP first layer, ``J = diag(sigma'(z)) A^T``,
+    whose minor matrices the KA-geometry study [1]_ measures (see the user guide,
+    :ref:`jacobian-minors`).
 
     Parameters
     ----------
@@ -379,6 +415,11 @@ def factored_minor_matrices(D, W, k, *, max_bytes=None, w_minors=None):
     ndarray or torch.Tensor, float64, shape (n_samples, C(m, k), C(n, k))
         Same values as ``minor_matrices(D[:, :, None] * W, k)``. The output is numpy
         when ``D`` is numpy.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     Dt, was_numpy = as_float64_tensor(D, "D", 2)
     Wt, _ = as_float64_tensor(W, "W", 2, device=Dt.device)

@@ -1,4 +1,4 @@
-"""Sampled minors: a seeded sample of (row k-subset, column k-subset) pairs (issue 6).
+"""Sampled minors: a seeded sample of (row k-subset, column k-subset) pairs, for analysis at scale.
 
 When the exact minor matrix ``J^(k)`` (``C(m, k) x C(n, k)`` per example) cannot be
 formed, a uniform random sample of row k-subsets and of column k-subsets is drawn
@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
 from ._minors import _check_k, as_float64_tensor, combination_indices, like_input
@@ -30,7 +31,7 @@ __all__ = [
 _MAX_RANK = 1 << 62  # lexicographic ranks are int64 up to here
 
 
-def unrank_combinations(ranks, m, k):
+def unrank_combinations(ranks: ArrayLike, m: int, k: int) -> np.ndarray:
     """k-subsets of ``range(m)`` of the given lexicographic ranks (inverse of the order of
     :func:`itertools.combinations`).
 
@@ -63,7 +64,12 @@ def unrank_combinations(ranks, m, k):
     return out
 
 
-def sample_combinations(m, k, size, random_state=None):
+def sample_combinations(
+    m: int,
+    k: int,
+    size: int | None,
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+) -> np.ndarray:
     """A uniform sample of ``size`` distinct k-subsets of ``range(m)``, in lexicographic order.
 
     Drawn without listing all ``C(m, k)`` subsets: distinct ranks are drawn uniformly
@@ -139,7 +145,16 @@ class MinorSample:
     rows_exhaustive, cols_exhaustive : bool
     """
 
-    def __init__(self, m, n, k, n_rows=None, n_cols=None, n_replicates=1, random_state=None):
+    def __init__(
+        self,
+        m: int,
+        n: int,
+        k: int,
+        n_rows: int | None = None,
+        n_cols: int | None = None,
+        n_replicates: int = 1,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         for name, v in (("m", m), ("n", n)):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -159,11 +174,11 @@ class MinorSample:
         self.cols_exhaustive = self.cols[0].shape[0] == self.n_col_subsets
 
     @property
-    def exhaustive(self):
+    def exhaustive(self) -> bool:
         """True when every replicate holds every minor (the sampled observables are exact)."""
         return self.rows_exhaustive and self.cols_exhaustive
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"MinorSample(m={self.m}, n={self.n}, k={self.k}, n_rows={self.rows[0].shape[0]}, "
                 f"n_cols={self.cols[0].shape[0]}, n_replicates={self.n_replicates})")
 
@@ -193,8 +208,13 @@ def _index(idx, name, size, k, device):
     return torch.as_tensor(a, dtype=torch.long, device=device)
 
 
-def sampled_minor_matrices(J, rows, cols):
+def sampled_minor_matrices(
+    J: ArrayLike | torch.Tensor, rows: ArrayLike, cols: ArrayLike
+) -> np.ndarray | torch.Tensor:
     """Absolute determinants (``|det|``) of the k x k submatrices ``J[b][rows[p], cols[q]]`` for every example.
+
+    A sample of the entries of the size-k minor matrix (see the user guide,
+    :ref:`jacobian-minors`).
 
     Parameters
     ----------
@@ -223,12 +243,32 @@ def sampled_minor_matrices(J, rows, cols):
     return like_input(_abs_det(blocks), was_numpy)
 
 
-def sampled_factored_minor_matrices(D, W, rows, cols):
+def sampled_factored_minor_matrices(
+    D: ArrayLike | torch.Tensor, W: ArrayLike | torch.Tensor, rows: ArrayLike, cols: ArrayLike
+) -> tuple[np.ndarray | torch.Tensor, np.ndarray | torch.Tensor]:
     """Sampled minors of ``J[b] = diag(D[b]) W``: ``prod_{i in I} |D[b, i]| * |det W[I, K]|``.
 
-    Returns ``(DI, WIK)``: ``DI`` of shape (n_samples, R) (the row factors) and ``WIK`` of
-    shape (R, C), so that the sampled minors are ``DI[:, :, None] * WIK[None]`` (never
-    formed here).
+    The factored form of :func:`sampled_minor_matrices`, for an MLP first layer
+    ``J = diag(sigma'(z)) A^T`` (see the user guide, :ref:`jacobian-minors`).
+
+    Parameters
+    ----------
+    D : array-like or torch.Tensor, shape (n_samples, m)
+        Row scalings (e.g. ``sigma'(z)``), finite.
+    W : array-like or torch.Tensor, shape (m, n)
+        Shared matrix (e.g. ``A^T``), finite.
+    rows : int array, shape (R, k)
+        Row k-subsets (e.g. ``MinorSample.rows[g]``).
+    cols : int array, shape (C, k)
+        Column k-subsets.
+
+    Returns
+    -------
+    DI : ndarray or torch.Tensor, float64, shape (n_samples, R)
+        The row factors ``prod_{i in I} |D[b, i]|``.
+    WIK : ndarray or torch.Tensor, float64, shape (R, C)
+        ``|det W[I, K]|``; the sampled minors are ``DI[:, :, None] * WIK[None]`` (never formed
+        here). numpy when ``D`` is numpy.
     """
     Dt, was_numpy = as_float64_tensor(D, "D", 2)
     Wt, _ = as_float64_tensor(W, "W", 2, device=Dt.device)

@@ -4,6 +4,10 @@ Supported models: fitted MLP-like estimators (``coefs_``, ``intercepts_``, ``act
 ``ShallowMLPRegressor``, scikit-learn's ``MLPRegressor``/``MLPClassifier``), a Pipeline ending in
 one, torch modules and callables (``torch.func``), and precomputed arrays.  This package depends
 only on :mod:`sklearn_ka.engine` (for the activations and their exact derivatives).
+
+The Jacobian and its minors are defined in the user guide, :ref:`jacobian-minors`, after
+Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs"
+(arXiv:2509.12326, 2025).
 """
 
 from ._inner_map import inner_factors, inner_jacobian

@@ -12,17 +12,20 @@ is supported.  That covers scikit-learn's ``MLPRegressor`` / ``MLPClassifier`` (
 output activation is irrelevant here) and the project's ``ShallowMLPRegressor``.  For deeper
 networks only the *first* hidden layer is used.
 
-The inner map is ``h(x) = sigma(x A + a)`` and its Jacobian (SPEC section 5) is
-``J_ji(x) = sigma'(z_j) A_ij`` with ``z = x A + a``, i.e. ``J(x) = diag(sigma'(z)) A^T``.
+The inner map is ``h(x) = sigma(x A + a)`` and its Jacobian (see the user guide,
+:ref:`jacobian-minors`) is ``J_ji(x) = sigma'(z_j) A_ij`` with ``z = x A + a``, i.e.
+``J(x) = diag(sigma'(z)) A^T``.
 Everything is computed in float64 whatever the dtype of the weights.
 """
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from ..engine import get_activation
+from ..engine import Activation, get_activation
 
 __all__ = [
     "is_mlp_like",
@@ -47,18 +50,18 @@ def _to_float64(value, what):
         raise ValueError(f"Could not read {what} as a float64 array: {exc}") from None
 
 
-def is_mlp_like(model):
+def is_mlp_like(model: Any) -> bool:
     """Whether ``model`` looks like a fitted MLP (``coefs_`` and ``intercepts_`` present)."""
     return hasattr(model, "coefs_") and hasattr(model, "intercepts_")
 
 
-def is_unfitted_mlp_like(model):
+def is_unfitted_mlp_like(model: Any) -> bool:
     """Whether ``model`` looks like an MLP estimator that has not been fitted yet."""
     return (not is_mlp_like(model) and hasattr(model, "fit") and hasattr(model, "activation")
             and not isinstance(model, type))
 
 
-def check_fitted_mlp(model):
+def check_fitted_mlp(model: Any) -> NoReturn:
     """Raise scikit-learn's ``NotFittedError`` for an unfitted MLP-like estimator."""
     # Same message as sklearn.utils.validation.check_is_fitted, which cannot be used on duck-typed
     # estimators that do not inherit from BaseEstimator.
@@ -67,7 +70,7 @@ def check_fitted_mlp(model):
         "'fit' with appropriate arguments before computing its Jacobian.")
 
 
-def first_layer(model):
+def first_layer(model: Any) -> tuple[np.ndarray, np.ndarray, Activation]:
     """Return ``(A, a, activation)`` of a fitted MLP-like model, in float64.
 
     Returns
@@ -101,7 +104,7 @@ def first_layer(model):
     return A, a, activation
 
 
-def first_layer_factors(model, X):
+def first_layer_factors(model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``D = sigma'(X A + a)`` (n_samples, m) and ``W = A^T`` (m, n), float64.
 
     ``X`` must already be a validated float64 array of width ``A.shape[0]``.

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import torch
@@ -35,7 +37,12 @@ def _prepare(model):
     return model, torch.device("cpu")
 
 
-def torch_jacobian(model, X, *, mode="auto"):
+def torch_jacobian(
+    model: torch.nn.Module | Callable[[torch.Tensor], torch.Tensor],
+    X: np.ndarray,
+    *,
+    mode: Literal["auto", "forward", "reverse"] = "auto",
+) -> np.ndarray:
     """Jacobian of a torch module or callable ``(n,) -> (m,)`` at every row of ``X``.
 
     Parameters

@@ -1,13 +1,16 @@
 """Jacobians of the inner (first-layer) map: one entry point for every supported model.
 
-SPEC section 5: for the inner map ``h(x) = sigma(x A + a)`` of a one-hidden-layer network, the
-Jacobian ``J(x)`` is ``m x n`` (rows = hidden neurons, columns = inputs) with
-``J_ji(x) = sigma'(z_j) A_ij``, ``z = x A + a``.  Everything is float64.
+For the inner map ``h(x) = sigma(x A + a)`` of a one-hidden-layer network, the Jacobian ``J(x)``
+is ``m x n`` (rows = hidden neurons, columns = inputs) with ``J_ji(x) = sigma'(z_j) A_ij``,
+``z = x A + a`` (see the user guide, :ref:`jacobian-minors`).  Everything is float64.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array
 
@@ -112,13 +115,14 @@ def _precomputed(J, X):
     return J
 
 
-def inner_factors(model, X):
+def inner_factors(model: Any, X: ArrayLike) -> tuple[np.ndarray, np.ndarray] | None:
     """Factors ``(D, W)`` of the inner Jacobian, ``J[b] = diag(D[b]) @ W``, when they exist.
 
     For a one-hidden-layer inner map ``h(x) = sigma(x A + a)``, ``D = sigma'(X A + a)`` and
     ``W = A^T``.  Downstream code uses the factorisation to compute minors fast: a ``k x k``
     minor of ``J[b]`` with rows ``I`` and columns ``K`` is ``prod_{j in I} D[b, j] *
-    det(W[I, K])``, so the minors of ``W`` are computed once per model.
+    det(W[I, K])``, so the minors of ``W`` are computed once per model (see the user guide,
+    :ref:`jacobian-minors`).
 
     Parameters
     ----------
@@ -160,8 +164,12 @@ def inner_factors(model, X):
     raise _unsupported(model)
 
 
-def inner_jacobian(model, X=None, *, dtype=np.float64):
+def inner_jacobian(model: Any, X: ArrayLike | None = None, *, dtype: DTypeLike = np.float64) -> np.ndarray:
     """Jacobian of the inner (first-layer) map at every example.
+
+    For a one-hidden-layer network the inner map is ``h(x) = sigma(x A + a)``, the map whose
+    Kolmogorov-Arnold geometry the study [1]_ measures; see the user guide,
+    :ref:`jacobian-minors`.
 
     Parameters
     ----------
@@ -205,6 +213,11 @@ def inner_jacobian(model, X=None, *, dtype=np.float64):
         or with non-finite values; a callable whose output is not of shape (m,).
     TypeError
         An unsupported model (the message lists the supported kinds).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

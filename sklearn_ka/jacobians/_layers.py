@@ -25,8 +25,10 @@ Two kinds of model are supported:
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.pipeline import Pipeline
 
 from ._analytic import _to_float64, check_fitted_mlp, is_mlp_like, is_unfitted_mlp_like
@@ -212,11 +214,21 @@ def _dispatch(model, X):
     raise _unsupported(model)
 
 
-def n_layers(model):
+def n_layers(model: Any) -> int:
     """Number of layers that can be a ``target`` of :func:`layer_jacobian` (input excluded).
 
     For an MLP-like estimator: its hidden layers, ``len(coefs_) - 1``. For a torch
     ``nn.Sequential``: its number of ``nn.Linear`` modules (output layer included).
+
+    Parameters
+    ----------
+    model : object
+        A model accepted by :func:`layer_jacobian`.
+
+    Returns
+    -------
+    int
+        The largest valid ``target`` layer.
     """
     if isinstance(model, Pipeline):
         model = model[-1]
@@ -229,7 +241,7 @@ def n_layers(model):
     raise _unsupported(model)
 
 
-def layer_activations(model, X, layer):
+def layer_activations(model: Any, X: ArrayLike, layer: int) -> np.ndarray:
     """Activations of layer ``layer`` (0 = the input itself) at every example of ``X``.
 
     Parameters
@@ -253,13 +265,16 @@ def layer_activations(model, X, layer):
     return _sequential_activations(model, X, layer)
 
 
-def layer_jacobian(model, X, *, source=0, target=1, dtype=np.float64):
+def layer_jacobian(
+    model: Any, X: ArrayLike, *, source: int = 0, target: int = 1, dtype: DTypeLike = np.float64
+) -> np.ndarray:
     """Jacobian of the map from the activations of layer ``source`` to those of layer ``target``.
 
     Layer ``0`` is the input, layer ``l >= 1`` the activations after the ``l``-th affine map and
     its activation. ``X`` (raw inputs) is first pushed through the layers before ``source``; the
     Jacobian is taken at those activations. ``source=0, target=1`` is the inner map of
-    :func:`inner_jacobian`.
+    :func:`inner_jacobian`. See the user guide, :ref:`jacobian-minors`, for the Jacobian whose
+    minors the analysis measures.
 
     Parameters
     ----------

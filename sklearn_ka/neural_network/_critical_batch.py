@@ -1,20 +1,27 @@
-"""Critical batch size (SPEC section 4): empirical E_min/S_min, and the gradient noise scale.
+"""Critical batch size: empirical E_min/S_min, and the gradient noise scale.
 
-References: McCandlish, Kaplan, Amodei et al. (2018), "An empirical model of large-batch
-training": B_crit = E_min / S_min, and the cheaper estimate B_simple = tr(Sigma) / |G|^2.
+See the user guide, :ref:`critical-batch-size`. The definitions are those of McCandlish, Kaplan,
+Amodei et al. (2018), "An empirical model of large-batch training" (arXiv:1812.06162):
+``B_crit = E_min / S_min``, and the cheaper estimate ``B_simple = tr(Sigma) / |G|^2``; the KA-geometry
+study (Freedman and Mulligan 2025, arXiv:2509.12326) trains at the critical batch size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..engine import get_activation
 from ..engine._training import train_stacked, unpack_parameters
 from ._validation import check_int, check_real
+
+if TYPE_CHECKING:
+    from ._shallow_mlp import ShallowMLPRegressor
 
 __all__ = ["CriticalBatchSize", "estimate_critical_batch_size"]
 
@@ -24,6 +31,8 @@ _METHODS = ("empirical", "noise_scale")
 @dataclass
 class CriticalBatchSize:
     """Result of :func:`estimate_critical_batch_size`.
+
+    See the user guide, :ref:`critical-batch-size`.
 
     Attributes
     ----------
@@ -58,7 +67,7 @@ class CriticalBatchSize:
     s_min: float = float("nan")
     b_simple: float = float("nan")
     b_simple_corrected: float = float("nan")
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set):
@@ -103,22 +112,25 @@ def _per_example_gradients(activation, params, n, width, X, y):
 
 
 def estimate_critical_batch_size(
-    estimator,
-    X,
-    y,
+    estimator: ShallowMLPRegressor,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    method="empirical",
-    small_batch=64,
-    criterion=0.9,
-    target_r2=None,
-    n_pilots=4,
-    max_epochs=None,
-    eval_set=None,
-    random_state=None,
-):
-    """Estimate the critical batch size of ``estimator`` on ``(X, y)`` (SPEC section 4).
+    method: Literal["empirical", "noise_scale"] = "empirical",
+    small_batch: int = 64,
+    criterion: float = 0.9,
+    target_r2: float | None = None,
+    n_pilots: int = 4,
+    max_epochs: int | None = None,
+    eval_set: tuple[ArrayLike, ArrayLike] | None = None,
+    random_state: int | np.random.RandomState | None = None,
+) -> CriticalBatchSize:
+    """Estimate the critical batch size of ``estimator`` on ``(X, y)``.
 
-    ``method="empirical"`` is ``B_c = E_min / S_min`` (McCandlish et al. 2018): ``n_pilots``
+    The KA-geometry study [1]_ trains at the critical batch size of McCandlish et al. [2]_
+    (250 for its xor runs); see the user guide, :ref:`critical-batch-size`.
+
+    ``method="empirical"`` is ``B_c = E_min / S_min`` [2]_: ``n_pilots``
     pilot models (stacked in one engine run) train with a small batch (``small_batch``, 64 in
     the published runs), and the same pilots train with the full batch. ``E_min`` is the
     number of training examples the small-batch pilots processed until their training R^2
@@ -166,6 +178,14 @@ def estimate_critical_batch_size(
     Returns
     -------
     CriticalBatchSize
+        The estimate (``batch_size``) and the figures it was computed from.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+    .. [2] S. McCandlish, J. Kaplan, D. Amodei and the OpenAI Dota Team, "An Empirical Model
+       of Large-Batch Training", arXiv:1812.06162, 2018. https://arxiv.org/abs/1812.06162
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-
 from joblib import Parallel, delayed, effective_n_jobs
+from numpy.typing import ArrayLike
 
 from ..engine._training import torch_threads, train_stacked
+
+if TYPE_CHECKING:
+    from ._shallow_mlp import ShallowMLPClassifier, ShallowMLPRegressor
+
+    _Estimator = ShallowMLPRegressor | ShallowMLPClassifier
 
 __all__ = ["fit_many"]
 
@@ -38,8 +45,20 @@ def _pad(arrays, width, axis=-1):
     return out
 
 
-def fit_many(estimators, X, y, eval_set=None, *, n_jobs=None, n_threads="auto", max_stack="auto"):
+def fit_many(
+    estimators: Iterable[_Estimator],
+    X: ArrayLike | Sequence[ArrayLike],
+    y: ArrayLike | Sequence[ArrayLike],
+    eval_set: tuple[ArrayLike, ArrayLike] | Sequence[tuple[ArrayLike, ArrayLike]] | None = None,
+    *,
+    n_jobs: int | None = None,
+    n_threads: int | str | None = "auto",
+    max_stack: int | str | None = "auto",
+) -> list[_Estimator]:
     """Fit many :class:`ShallowMLPRegressor` at once; each ends as its own ``fit`` would.
+
+    The estimators may also be :class:`ShallowMLPClassifier`; see the user guide,
+    :ref:`training`, for the model and its training protocol.
 
     Estimators whose settings allow it (same data shapes, batch size, activation, optimiser
     settings, epochs, patience, precision and device) train together in stacked runs of
@@ -52,7 +71,7 @@ def fit_many(estimators, X, y, eval_set=None, *, n_jobs=None, n_threads="auto", 
 
     Parameters
     ----------
-    estimators : sequence of ShallowMLPRegressor
+    estimators : iterable of ShallowMLPRegressor or ShallowMLPClassifier
         Fitted in place.
     X : array-like of shape (n_samples, n_features), or a list of such, one per estimator
     y : array-like of shape (n_samples,), or a list of such, one per estimator

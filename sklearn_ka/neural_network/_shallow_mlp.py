@@ -1,12 +1,20 @@
-"""ShallowMLPRegressor: the one-hidden-layer model of SPEC section 2, trained by the stacked engine."""
+"""ShallowMLPRegressor: the one-hidden-layer model of the KA-geometry study, on the stacked engine.
+
+The model, its initialisation and its training protocol are those of Freedman and Mulligan,
+"Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs" (arXiv:2509.12326, 2025); see the user
+guide, :ref:`training`.
+"""
 
 from __future__ import annotations
 
 import copy
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 from scipy.special import softmax
 from sklearn.base import (
     BaseEstimator,
@@ -15,17 +23,20 @@ from sklearn.base import (
     RegressorMixin,
     TransformerMixin,
 )
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..engine import get_activation
 from ..engine._training import unpack_parameters
 from ._validation import check_int, check_real, resolve_device, resolve_dtype
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
 
-_AUTO_BATCH = 250  # the critical batch size of the published xor runs (SPEC section 4)
+_AUTO_BATCH = 250  # the critical batch size of the published xor runs of the KA-geometry paper
 
 
 @dataclass
@@ -90,19 +101,24 @@ class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return H @ self.coefs_[1] + self.intercepts_[1]
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, eval_set=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None) -> Self:
         """Train the model on ``(X, y)``.
+
+        See the user guide, :ref:`training-protocol` and :ref:`training-early-stopping`.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs.
         y : array-like of shape (n_samples,)
+            Training targets (class labels for the classifier).
         eval_set : tuple (X_val, y_val) or None
             Held-out data whose loss is monitored for early stopping.
 
         Returns
         -------
-        self : ShallowMLPRegressor
+        self : object
+            The fitted estimator.
         """
         from ._fit_many import fit_many
 
@@ -263,37 +279,48 @@ class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _hidden_preactivation(self, X):
         return X @ self.coefs_[0] + self.intercepts_[0]
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """The inner map ``sigma(X A + a)``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         H : ndarray of shape (n_samples, hidden_units)
+            Hidden-layer activations, float64.
         """
         X = self._check_input(X)
         return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
 
-    def jacobian(self, X):
+    def jacobian(self, X: ArrayLike) -> np.ndarray:
         """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
+
+        The Jacobian whose minors the KA-geometry analysis measures [1]_; see the user guide,
+        :ref:`jacobian-minors`.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         J : ndarray of shape (n_samples, hidden_units, n_features), float64
             Rows are hidden units, columns are inputs.
+
+        References
+        ----------
+        .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+           Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
         """
         X = self._check_input(X)
         d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
         return d[:, :, None] * self.coefs_[0].T[None, :, :]
 
-    def initial_model(self):
+    def initial_model(self) -> Self:
         """The same network at its initialisation, as a fitted-looking estimator.
 
         Returns
@@ -312,8 +339,20 @@ class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         init.is_initial_model_ = True
         return init
 
-    def snapshot_model(self, i):
-        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator."""
+    def snapshot_model(self, i: int) -> Self:
+        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``snapshots_`` (one snapshot per ``snapshot_r2`` level reached).
+
+        Returns
+        -------
+        model : ShallowMLPRegressor
+            A copy whose ``coefs_``/``intercepts_`` are those of the snapshot; it predicts,
+            transforms and gives Jacobians (see the user guide, :ref:`exp-evolution`).
+        """
         check_is_fitted(self, "snapshots_")
         snap = self.snapshots_[i]
         model = self.initial_model()
@@ -332,12 +371,12 @@ class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
     """One-hidden-layer MLP regressor ``f(x) = sigma(x A + a) B + b``, trained reproducibly.
 
-    The model, initialisation and training protocol are those of the KA-geometry study
-    (SPEC section 2): exact GeLU, ``A ~ N(0, 1/n)``, ``B ~ N(0, 1/m)``, zero biases, Adam on the
-    mean squared error with shuffled mini-batches, early stopping on a monitored loss with
-    the best weights restored.  Training runs on the stacked engine of
-    :mod:`sklearn_ka.engine`, so :func:`fit_many` can train many of these at once and get the
-    same models.
+    The model, initialisation and training protocol are those of the KA-geometry study [1]_:
+    exact GeLU, ``A ~ N(0, 1/n)``, ``B ~ N(0, 1/m)``, zero biases, Adam on the mean squared
+    error with shuffled mini-batches, early stopping on a monitored loss with the best weights
+    restored; see the user guide, :ref:`training-model` and :ref:`training-protocol`.  Training
+    runs on the stacked engine of :mod:`sklearn_ka.engine`, so :func:`fit_many` can train many
+    of these at once and get the same models.
 
     As a transformer, :meth:`transform` is the inner map ``sigma(X A + a)``: a fitted model is
     a feature extractor in a :class:`~sklearn.pipeline.Pipeline`.
@@ -353,7 +392,7 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
         Mini-batch size. ``None`` is full batch; ``"auto"`` is ``min(250, n_samples)`` (250 is the
         critical batch size of the published runs); ``"critical"`` estimates it on the training
         data with :func:`estimate_critical_batch_size` before training and records the estimate
-        in ``critical_batch_size_``.
+        in ``critical_batch_size_`` (see :ref:`critical-batch-size`).
     learning_rate : float, default=0.01
         Adam's step size.
     betas : tuple of two floats, default=(0.9, 0.999)
@@ -372,14 +411,15 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
         Fraction of the training data held out for early stopping when no ``eval_set`` is given.
     snapshot_r2 : array-like of float or None, default=None
         Training-R^2 levels; the parameters at the end of the first epoch whose training R^2
-        reaches each level are kept in ``snapshots_`` (the evolution experiment).
+        reaches each level are kept in ``snapshots_`` (the evolution experiment,
+        :ref:`exp-evolution`).
     critical_batch_params : dict or None, default=None
         Keyword arguments for :func:`estimate_critical_batch_size` when
         ``batch_size="critical"``.
     dtype : {"float32", "float64"}, default="float32"
         Precision of training (PyTorch's default precision). Predictions, the inner map and
         Jacobians are always computed in float64 from the trained weights.
-    device : str, default="cpu"
+    device : str or torch.device, default="cpu"
         ``"cpu"`` or ``"cuda"``/``"cuda:N"`` (a clear error when no GPU is available).
     random_state : int, RandomState instance or None, default=None
         Fixes the initialisation, the shuffling stream and the validation split.
@@ -423,28 +463,33 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
     --------
     fit_many : Train many estimators at once.
     sklearn_ka.KAGeometryAnalyzer : Measure the KA geometry of the inner map.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     def __init__(
         self,
-        hidden_units=32,
+        hidden_units: int = 32,
         *,
-        activation="gelu",
-        batch_size="auto",
-        learning_rate=0.01,
-        betas=(0.9, 0.999),
-        epsilon=1e-8,
-        max_epochs=10000,
-        patience=50,
-        tol=0.0,
-        validation_fraction=None,
-        snapshot_r2=None,
-        critical_batch_params=None,
-        dtype="float32",
-        device="cpu",
-        random_state=None,
-        verbose=0,
-    ):
+        activation: str = "gelu",
+        batch_size: int | str | None = "auto",
+        learning_rate: float = 0.01,
+        betas: tuple[float, float] = (0.9, 0.999),
+        epsilon: float = 1e-8,
+        max_epochs: int = 10000,
+        patience: int = 50,
+        tol: float = 0.0,
+        validation_fraction: float | None = None,
+        snapshot_r2: ArrayLike | None = None,
+        critical_batch_params: dict[str, Any] | None = None,
+        dtype: str = "float32",
+        device: str | torch.device = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
@@ -461,16 +506,18 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
             raise ValueError("Input y_val contains NaN or infinity.")
         return y
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict ``sigma(X A + a) B + b``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            Predictions, float64.
         """
         return self._output(X).ravel()
 
@@ -481,8 +528,9 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
     The inner map, its initialisation (``A ~ N(0, 1/n)``, zero biases), the optimiser and early
     stopping are those of :class:`ShallowMLPRegressor`; the read-out has one output per class
     (``B ~ N(0, 1/m)``, shape ``(m, n_classes)``) and the loss is the softmax cross-entropy. The
-    KA-geometry analysis applies unchanged: it only looks at the inner map. ``history_`` records
-    the training and monitored cross-entropy and accuracy.
+    KA-geometry analysis of the study [1]_ applies unchanged: it only looks at the inner map.
+    ``history_`` records the training and monitored cross-entropy and accuracy. See the user
+    guide, :ref:`training-model`.
 
     Parameters
     ----------
@@ -498,7 +546,7 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
     tol : float, default=0.0
     validation_fraction : float or None, default=None
     dtype : {"float32", "float64"}, default="float32"
-    device : str, default="cpu"
+    device : str or torch.device, default="cpu"
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
         See :class:`ShallowMLPRegressor` for each.
@@ -514,28 +562,37 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
     best_epoch_, best_loss_, history_, loss_curve_, batch_size_, stop_reason_, fit_time_
         As in :class:`ShallowMLPRegressor` (``history_`` has ``train_accuracy`` and
         ``monitored_accuracy`` instead of R^2).
+
+    See Also
+    --------
+    ShallowMLPRegressor : The regressor of the study, on the same engine.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     _loss = "cross_entropy"
 
     def __init__(
         self,
-        hidden_units=32,
+        hidden_units: int = 32,
         *,
-        activation="gelu",
-        batch_size="auto",
-        learning_rate=0.01,
-        betas=(0.9, 0.999),
-        epsilon=1e-8,
-        max_epochs=10000,
-        patience=50,
-        tol=0.0,
-        validation_fraction=None,
-        dtype="float32",
-        device="cpu",
-        random_state=None,
-        verbose=0,
-    ):
+        activation: str = "gelu",
+        batch_size: int | str | None = "auto",
+        learning_rate: float = 0.01,
+        betas: tuple[float, float] = (0.9, 0.999),
+        epsilon: float = 1e-8,
+        max_epochs: int = 10000,
+        patience: int = 50,
+        tol: float = 0.0,
+        validation_fraction: float | None = None,
+        dtype: str = "float32",
+        device: str | torch.device = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
@@ -563,29 +620,33 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
             )
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities ``softmax(sigma(X A + a) B + b)``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in the order of ``classes_``.
         """
         return softmax(self._output(X), axis=1)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
         """
         scores = self._output(X)  # checks that the model is fitted first
         return self.classes_[np.argmax(scores, axis=1)]

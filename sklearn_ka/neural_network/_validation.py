@@ -59,7 +59,12 @@ def resolve_device(device):
 def resolve_dtype(dtype):
     """Map ``"float32"``/``"float64"`` (or numpy/torch equivalents) to a torch dtype."""
     table = {"float32": torch.float32, "float64": torch.float64}
-    key = dtype if isinstance(dtype, str) else str(np.dtype(dtype)) if not isinstance(dtype, torch.dtype) else str(dtype).replace("torch.", "")
+    if isinstance(dtype, str):
+        key = dtype
+    elif isinstance(dtype, torch.dtype):
+        key = str(dtype).replace("torch.", "")
+    else:
+        key = str(np.dtype(dtype))
     if key not in table:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}.")
     return table[key]

@@ -1,12 +1,15 @@
-"""KA-geometry observables of minor matrices (SPEC section 6): pure functions on arrays.
+"""KA-geometry observables of minor matrices: pure functions on arrays.
 
 numpy in, numpy out; torch in, torch out (on the tensor's device). Float64 throughout.
+The observables are those of Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold Geometry
+in Shallow MLPs" (arXiv:2509.12326, 2025); their definitions are in the user guide,
+:ref:`observables`.
 """
 
 from ._columns import column_entropy, column_kl, column_log_probabilities, column_statistics
 from ._participation import participation_ratio, participation_ratio_max
-from ._streaming_quantile import streaming_quantiles
 from ._rotation import RotationReference, haar_max_minor_constant, haar_rotations, rotation_ratio
+from ._streaming_quantile import streaming_quantiles
 from ._tails import mean_excess, mean_excess_fit, quantile_ratio
 from ._zero_rows import (
     consistent_zero_rows,

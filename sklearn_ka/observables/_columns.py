@@ -1,4 +1,6 @@
-"""Column probabilities, entropy and divergence of minor matrices (SPEC section 6.4).
+"""Column probabilities, entropy and divergence of minor matrices.
+
+Definitions: see the user guide, :ref:`obs-column-entropy`.
 
 Each column ``i`` of ``J^(k)(x)`` becomes a probability vector over its ``C(m, k)``
 rows, by a softmax at unit temperature (default, ``method="softmax"``),
@@ -14,7 +16,9 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..exterior._minors import as_float64_tensor, like_input
 
@@ -50,8 +54,12 @@ def _log_probs(t, method):
     return logp, p
 
 
-def column_log_probabilities(Jk, method="softmax"):
-    """Log column probabilities ``log P_ji(x)``, SPEC 6.4.
+def column_log_probabilities(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.ndarray | torch.Tensor:
+    """Log column probabilities ``log P_ji(x)``.
+
+    Each column ``i`` of ``J^(k)(x)`` becomes a probability vector over its ``C(m, k)`` rows,
+    by a softmax at unit temperature as in the study [1]_, or by division by the column sum.
+    See the user guide: :ref:`obs-column-entropy`.
 
     Parameters
     ----------
@@ -66,6 +74,11 @@ def column_log_probabilities(Jk, method="softmax"):
     -------
     ndarray or torch.Tensor, float64, shape (n_samples, C(m, k), C(n, k))
         Natural logarithms; ``exp`` sums to 1 over axis 1.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     _check_method(method)
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
@@ -78,11 +91,12 @@ def _xlogy_sum(p, logq):
     return terms.sum(dim=1)
 
 
-def column_entropy(Jk, method="softmax"):
-    """Per-example mean column entropy in base ``C(m, k)``, SPEC 6.4.
+def column_entropy(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.ndarray | torch.Tensor:
+    """Per-example mean column entropy in base ``C(m, k)``.
 
     ``S_i(x) = -sum_j P_ji log P_ji / log C(m, k)``, averaged over the ``C(n, k)``
-    columns.  Lies in ``[0, 1]`` (1 = uniform). Defined as 0 when ``C(m, k) = 1``.
+    columns, as in the study [1]_.  Lies in ``[0, 1]`` (1 = uniform). Defined as 0 when
+    ``C(m, k) = 1``.  See the user guide: :ref:`obs-column-entropy`.
 
     Parameters
     ----------
@@ -92,6 +106,11 @@ def column_entropy(Jk, method="softmax"):
     Returns
     -------
     ndarray or torch.Tensor, float64, shape (n_samples,)
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     _check_method(method)
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
@@ -121,11 +140,14 @@ def _kl(logp, p, logq, method):
     return kl.mean(dim=1)
 
 
-def column_statistics(Jk, Jk0, method="softmax"):
-    """Entropies of both models and their divergence in one pass, SPEC 6.4.
+def column_statistics(
+    Jk: ArrayLike | torch.Tensor, Jk0: ArrayLike | torch.Tensor, method: str = "softmax"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Entropies of both models and their divergence in one pass.
 
     The same as ``(column_entropy(Jk), column_entropy(Jk0), column_kl(Jk, Jk0))``, computing
-    each model's column log-probabilities once.
+    each model's column log-probabilities once; the quantities of the study [1]_.  See the
+    user guide: :ref:`obs-column-entropy`.
 
     Parameters
     ----------
@@ -136,6 +158,11 @@ def column_statistics(Jk, Jk0, method="softmax"):
     Returns
     -------
     tuple of three ndarray or torch.Tensor, float64, shape (n_samples,)
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     _check_method(method)
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
@@ -184,14 +211,17 @@ def _softmax_statistics(t, t0):
     return h.mean(dim=1), h0.mean(dim=1), kl.mean(dim=1)
 
 
-def column_kl(Jk, Jk0, method="softmax"):
-    """Per-example mean column KL divergence ``KL(P || Q)`` in base ``C(m, k)``, SPEC 6.4.
+def column_kl(
+    Jk: ArrayLike | torch.Tensor, Jk0: ArrayLike | torch.Tensor, method: str = "softmax"
+) -> np.ndarray | torch.Tensor:
+    """Per-example mean column KL divergence ``KL(P || Q)`` in base ``C(m, k)``.
 
     ``KL_i(x) = sum_j P_ji log(P_ji / Q_ji) / log C(m, k)`` with ``P`` from ``Jk`` (the
     trained model) and ``Q`` from ``Jk0`` (the initial model at the same x), averaged
     over columns.  ``>= 0`` (tiny negative rounding is clipped to 0), exactly 0 when
     ``Jk`` equals ``Jk0``.  With ``method="sum"`` it is ``inf`` where ``Q_ji = 0 <
-    P_ji``.  Defined as 0 when ``C(m, k) = 1``.
+    P_ji``.  Defined as 0 when ``C(m, k) = 1``.  The column divergence of the study [1]_;
+    see the user guide: :ref:`obs-column-entropy`.
 
     Parameters
     ----------
@@ -201,6 +231,11 @@ def column_kl(Jk, Jk0, method="softmax"):
     Returns
     -------
     ndarray or torch.Tensor, float64, shape (n_samples,)
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     _check_method(method)
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)

@@ -1,4 +1,4 @@
-"""Participation ratio of minor matrices (SPEC section 6.2)."""
+"""Participation ratio of minor matrices (see the user guide, :ref:`obs-participation-ratio`)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,22 @@ import warnings
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..exterior._minors import as_float64_tensor, like_input
 
 __all__ = ["participation_ratio", "participation_ratio_max"]
 
 
-def participation_ratio(Jk, convention="l1/l2"):
-    """Per-example participation ratio, SPEC 6.2.
+def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2") -> np.ndarray | torch.Tensor:
+    """Per-example participation ratio.
 
     ``PR^(k)(x) = ||J^(k)(x)||_1 / ||J^(k)(x)||_2`` with the norms of the flattened
-    matrix (the default ``convention="l1/l2"``, the SPEC's), so ``1 <= PR <= PR_max``;
-    smaller means more concentrated.  ``convention="l2/l1"`` returns the inverse
-    (reported by another toolkit), in ``[1 / PR_max, 1]``.  Average over examples for
-    the SPEC's ``PR(k)``; the normalised PR is trained / initial.
+    matrix (the default ``convention="l1/l2"``, that of the study [1]_), so
+    ``1 <= PR <= PR_max``; smaller means more concentrated.  ``convention="l2/l1"`` returns
+    the inverse (reported by another toolkit), in ``[1 / PR_max, 1]``.  Average over examples
+    for the study's ``PR(k)``; the normalised PR is trained / initial.  See the user guide:
+    :ref:`obs-participation-ratio`.
 
     Parameters
     ----------
@@ -32,6 +34,11 @@ def participation_ratio(Jk, convention="l1/l2"):
     -------
     ndarray or torch.Tensor, float64, shape (n_samples,)
         All-zero examples give NaN (0/0) and a :class:`RuntimeWarning`; never an error.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if convention not in ("l1/l2", "l2/l1"):
         raise ValueError(f"convention must be 'l1/l2' or 'l2/l1', got {convention!r}")
@@ -52,8 +59,11 @@ def participation_ratio(Jk, convention="l1/l2"):
     return like_input(pr, was_numpy)
 
 
-def participation_ratio_max(m, n, k):
-    """Largest possible participation ratio, ``sqrt(C(m, k) * C(n, k))`` (SPEC 6.2).
+def participation_ratio_max(m: int, n: int, k: int) -> float:
+    """Largest possible participation ratio, ``sqrt(C(m, k) * C(n, k))``.
+
+    Attained by a minor matrix whose entries are all equal; the ``PR_max`` row of the
+    study's participation-ratio table [1]_.  See the user guide: :ref:`obs-participation-ratio`.
 
     Parameters
     ----------
@@ -65,6 +75,11 @@ def participation_ratio_max(m, n, k):
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     for name, v in (("m", m), ("n", n), ("k", k)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):

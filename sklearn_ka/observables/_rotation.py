@@ -1,14 +1,15 @@
-r"""Random rotation ratio (SPEC section 6.3), by sampling or by the exact Haar expectation.
+r"""Random rotation ratio, by sampling or by the exact Haar expectation.
 
-Definition (SPEC 6.3).  ``M^(k)(x)`` is the largest entry of ``J^(k)(x)``; for rotations
-``R_1..R_N`` of SO(m) drawn once per analysis, ``m_p^(k)(x)`` is the largest size-k minor
-of ``R_p J(x)`` and ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))``.
+Definition (see the user guide, :ref:`obs-rotation-ratio`).  ``M^(k)(x)`` is the largest
+entry of ``J^(k)(x)``; for rotations ``R_1..R_N`` of SO(m) drawn once per analysis,
+``m_p^(k)(x)`` is the largest size-k minor of ``R_p J(x)`` and
+``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))``.
 
 Two methods compute the denominator:
 
-``"sampled"`` (SPEC literal).  N Haar rotations of SO(m) (:func:`haar_rotations`), the
-same for all examples.  Per column subset ``K`` write ``J[:, K] = Z_K T_K`` (thin QR,
-``Z_K`` m x k orthonormal); then ``det (R J)[I, K] = det T_K * det (R Z_K)[I]`` exactly,
+``"sampled"`` (the definition taken literally).  N Haar rotations of SO(m)
+(:func:`haar_rotations`), the same for all examples.  Per column subset ``K`` write
+``J[:, K] = Z_K T_K`` (thin QR, ``Z_K`` m x k orthonormal); then ``det (R J)[I, K] = det T_K * det (R Z_K)[I]`` exactly,
 so ``m_p = max_K |det T_K| * max_I |det (R_p Z_K)[I]|``.  The inner maximum over the
 ``C(m, k)`` row subsets of the well-conditioned ``R_p Z_K`` is found exactly by pruning:
 the largest minor among the ``t`` rows of largest norm is a lower bound ``L``; a subset
@@ -44,11 +45,13 @@ import itertools
 import math
 import numbers
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from ..exterior import combination_indices, face_indices
 from ..exterior._minors import as_float64_tensor, compound_chain, compound_chain_qp, like_input
@@ -91,11 +94,17 @@ def _haar_orthonormal(shape_n, m, r, rng):
     return Q * d[:, None, :]
 
 
-def haar_rotations(m, n_rotations, random_state=None):
-    """Haar-distributed rotations of SO(m) (SPEC 6.3).
+def haar_rotations(
+    m: int,
+    n_rotations: int,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
+) -> np.ndarray:
+    """Haar-distributed rotations of SO(m).
 
-    QR of an ``m x m`` standard Gaussian matrix with the sign fix ``Q diag(sign diag R)``
-    (Haar on O(m)); where ``det Q = -1`` the first column is negated (Haar on SO(m)).
+    The random rotations of the rotation ratio of the study [1]_ (see the user guide:
+    :ref:`obs-rotation-ratio`).  QR of an ``m x m`` standard Gaussian matrix with the sign
+    fix ``Q diag(sign diag R)`` (Haar on O(m)); where ``det Q = -1`` the first column is
+    negated (Haar on SO(m)).
 
     Parameters
     ----------
@@ -108,6 +117,11 @@ def haar_rotations(m, n_rotations, random_state=None):
     Returns
     -------
     ndarray, float64, shape (n_rotations, m, m)
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     m = _check_pos_int(m, "m")
     n_rotations = _check_pos_int(n_rotations, "n_rotations")
@@ -218,7 +232,7 @@ def _max_abs_minor(W, t0=_PRUNE_T0):
     return best
 
 
-@lru_cache(maxsize=None)
+@cache
 def _haar_constant(m, r, rel_se, seed):
     if r == m:
         return 1.0, 0.0, 0
@@ -236,13 +250,24 @@ def _haar_constant(m, r, rel_se, seed):
             return float(mean), float(se), n
 
 
-def haar_max_minor_constant(m, r, rel_se=1e-3):
+def haar_max_minor_constant(m: int, r: int, rel_se: float = 1e-3) -> tuple[float, float, int]:
     """``c(m, r) = E max_I |det V[I, :]|`` over Haar-Stiefel ``V`` (m x r), ``I`` r-subsets.
 
+    The constant of the exact (``"haar"``) rotation-ratio denominator for ``k = min(m, n)``
+    (see :func:`rotation_ratio` and the user guide: :ref:`obs-rotation-ratio`).
     Monte Carlo with a fixed internal seed (reproducible, independent of any
     ``random_state``), adding batches of 8192 samples until the standard error is at
     most ``rel_se`` times the mean (default 0.1 %); cached per ``(m, r, rel_se)``.
     ``c(m, m) = 1`` exactly.
+
+    Parameters
+    ----------
+    m : int
+        Number of rows (hidden units), ``>= 1``.
+    r : int
+        Number of orthonormal columns, ``1 <= r <= m``.
+    rel_se : float, default=1e-3
+        Target relative standard error of the Monte Carlo estimate.
 
     Returns
     -------
@@ -301,7 +326,8 @@ class RotationReference:
 
     Build once per analysis with :meth:`build`; then :func:`rotation_ratio` is a pure
     function of a chunk of Jacobians and this object, so results do not depend on how
-    examples are chunked.
+    examples are chunked.  The rotations are drawn once per analysis and shared by all
+    examples, as in the study [1]_; see the user guide: :ref:`obs-rotation-ratio`.
 
     Attributes
     ----------
@@ -323,6 +349,11 @@ class RotationReference:
         vertex), so little work is spent on padding; the groups hold the N samples in all.
     constants : dict
         ``k -> (c(m, r), standard error)`` for ``k = r`` (``"haar"``).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     m: int
@@ -336,11 +367,21 @@ class RotationReference:
     constants: dict = field(default_factory=dict)
 
     @property
-    def r(self):
+    def r(self) -> int:
+        """``min(m, n)``, the largest minor size."""
         return min(self.m, self.n)
 
     @classmethod
-    def build(cls, m, n, ks=None, method="haar", n_rotations=400, random_state=None, device="cpu"):
+    def build(
+        cls,
+        m: int,
+        n: int,
+        ks: Iterable[int] | None = None,
+        method: str = "haar",
+        n_rotations: int = 400,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
+        device: str | torch.device = "cpu",
+    ) -> RotationReference:
         """Draw the rotations / Stiefel samples and precompute what does not depend on x.
 
         Parameters
@@ -393,7 +434,7 @@ class RotationReference:
             support[k] = tuple(groups)
         return cls(m, n, ks, method, n_rotations, stiefel=Q.to(device), support=support, constants=constants)
 
-    def to(self, device):
+    def to(self, device: str | torch.device) -> RotationReference:
         """A copy with all tensors on ``device``."""
         mv = lambda t: None if t is None else t.to(device)  # noqa: E731
         return RotationReference(
@@ -470,15 +511,22 @@ def _haar_denominator(J, k, ref):
     return out
 
 
-def rotation_ratio(J, k, reference, *, Jk=None):
-    """Per-example random rotation ratio ``r^(k)(x)``, SPEC 6.3.
+def rotation_ratio(
+    J: ArrayLike | torch.Tensor,
+    k: int,
+    reference: RotationReference,
+    *,
+    Jk: ArrayLike | torch.Tensor | None = None,
+) -> np.ndarray | torch.Tensor:
+    """Per-example random rotation ratio ``r^(k)(x)``.
 
     ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))`` with ``M^(k)`` the largest
     size-k minor of ``J(x)`` and the denominator computed by ``reference.method`` (see
     the module docstring for the derivation of both methods).  Scale-free
     (``J -> cJ`` leaves it unchanged); about 1 for i.i.d. Gaussian Jacobians; above 1,
     growing with k, for axis-aligned ones.  Average over examples for ``r_bar^(k)``;
-    the normalised ratio is trained / initial.
+    the normalised ratio is trained / initial.  The definition is that of the study [1]_;
+    see the user guide: :ref:`obs-rotation-ratio`.
 
     Parameters
     ----------
@@ -496,6 +544,11 @@ def rotation_ratio(J, k, reference, *, Jk=None):
     ndarray or torch.Tensor, float64, shape (n_samples,)
         NaN with a RuntimeWarning for examples whose size-k minors are all zero
         (rank < k), never an error.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if not isinstance(reference, RotationReference):
         raise TypeError(

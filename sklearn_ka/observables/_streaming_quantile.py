@@ -1,7 +1,8 @@
 """Exact quantiles of data too large to hold at once, in two passes over its chunks.
 
-The zero-row thresholds of SPEC 6.1 are quantiles of the initial model's row means pooled over
-all examples and rows; for m = 256, k = 3 and 1000 examples that is 2.8e9 values (22 GB). Pass 1
+The zero-row thresholds (user guide: :ref:`obs-zero-rows`) are quantiles of the initial model's
+row means pooled over all examples and rows; for m = 256, k = 3 and 1000 examples that is 2.8e9
+values (22 GB). Pass 1
 counts the values in a fine histogram of ``log10`` (row means are non-negative) and finds, for
 each requested rank, the bin that holds it; pass 2 keeps only the values in those bins and
 selects the order statistics exactly. The result equals ``numpy.quantile(values, q)`` (linear
@@ -10,7 +11,10 @@ interpolation, numpy's default) while memory stays at one chunk plus the selecte
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["streaming_quantiles", "low_quantiles"]
 
@@ -25,8 +29,11 @@ def _bin_index(values):
     return np.where(positive, np.clip(idx, 1, _BINS + 1), 0)
 
 
-def streaming_quantiles(chunks, q):
+def streaming_quantiles(chunks: Callable[[], Iterable[ArrayLike]], q: float | Sequence[float]) -> np.ndarray:
     """Exact linear-interpolation quantiles of non-negative data given as a re-iterable of chunks.
+
+    :class:`~sklearn_ka.KAGeometryAnalyzer` uses it for the zero-row thresholds (user guide:
+    :ref:`obs-zero-rows`) when the pooled row means of the initial model do not fit in memory.
 
     Parameters
     ----------

@@ -1,14 +1,18 @@
-"""Tails of the pooled minors (SPEC section 6.5): mean excess function, quantile ratio.
+"""Tails of the pooled minors: mean excess function, quantile ratio.
 
-Quantiles use numpy's default ``'linear'`` interpolation (type 7).
+Definitions: see the user guide, :ref:`obs-tails`.  Quantiles use numpy's default
+``'linear'`` interpolation (type 7).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 
 from ._zero_rows import _check_rank, _pooled_numpy
 
@@ -23,12 +27,16 @@ def _linear_quantiles(sorted_tail, n_total, start, ranks):
     return sorted_tail[lo - start] + (h - lo) * (sorted_tail[hi - start] - sorted_tail[lo - start])
 
 
-def mean_excess(values, quantile_ranks=None):
-    """Mean excess function of pooled minors, SPEC 6.5.
+def mean_excess(
+    values: ArrayLike | torch.Tensor | Sequence[ArrayLike | torch.Tensor],
+    quantile_ranks: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean excess function of pooled minors.
 
     ``MEF(u) = E[X - u | X > u]`` at thresholds ``u = Q(q)`` (type-7 quantiles of the
-    pooled values) for the given quantile ranks.  Constant MEF indicates an exponential
-    tail, increasing a power law.  Only the top ``1 - min(q)`` of the values is sorted.
+    pooled values) for the given quantile ranks, as in the study [1]_.  Constant MEF
+    indicates an exponential tail, increasing a power law.  Only the top ``1 - min(q)`` of
+    the values is sorted.  See the user guide: :ref:`obs-tails`.
 
     Parameters
     ----------
@@ -43,6 +51,11 @@ def mean_excess(values, quantile_ranks=None):
         ``u = Q(q)``.
     mef : ndarray, shape (n_ranks,)
         ``MEF(u)``; NaN where no value exceeds ``u``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if quantile_ranks is None:
         quantile_ranks = np.arange(0.90, 1.0, 0.01)
@@ -64,10 +77,11 @@ def mean_excess(values, quantile_ranks=None):
     return u, mef
 
 
-def mean_excess_fit(quantile_ranks, mef):
-    """Least-squares line ``MEF ~ slope * q + intercept`` (SPEC 6.5 plots MEF against q).
+def mean_excess_fit(quantile_ranks: ArrayLike, mef: ArrayLike) -> tuple[float, float]:
+    """Least-squares line ``MEF ~ slope * q + intercept``.
 
-    NaN entries are ignored.
+    The linear fit of the mean excess function against the quantile rank ``q`` that the
+    study [1]_ plots; NaN entries are ignored.  See the user guide: :ref:`obs-tails`.
 
     Parameters
     ----------
@@ -77,6 +91,11 @@ def mean_excess_fit(quantile_ranks, mef):
     -------
     slope, intercept : float
         NaN when fewer than two finite points remain.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     q = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
     y = np.asarray(mef, dtype=np.float64).reshape(-1)
@@ -89,8 +108,13 @@ def mean_excess_fit(quantile_ranks, mef):
     return float(slope), float(intercept)
 
 
-def quantile_ratio(values, high=0.99, low=0.01):
-    """Ratio of the ``high`` to the ``low`` quantile of pooled minors, SPEC 6.5.
+def quantile_ratio(
+    values: ArrayLike | torch.Tensor | Sequence[ArrayLike | torch.Tensor], high: float = 0.99, low: float = 0.01
+) -> float:
+    """Ratio of the ``high`` to the ``low`` quantile of pooled minors.
+
+    By default the ratio of the 0.99 to the 0.01 quantile of the size-k minors, a measure of
+    their spread used in the study [1]_.  See the user guide: :ref:`obs-tails`.
 
     Parameters
     ----------
@@ -102,6 +126,11 @@ def quantile_ratio(values, high=0.99, low=0.01):
     float
         ``Q(high) / Q(low)`` (type-7 quantiles). ``inf`` when ``Q(low) = 0 < Q(high)``
         and NaN when both are 0, each with a RuntimeWarning.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     high, low = _check_rank(high, "high"), _check_rank(low, "low")
     if not low < high:

@@ -1,15 +1,18 @@
-"""Zero rows of minor matrices (SPEC section 6.1).
+"""Zero rows of minor matrices.
 
-All functions are pure; per-example results do not depend on how examples are chunked,
+Definitions: see the user guide, :ref:`obs-zero-rows`, :ref:`obs-consistent-zero-rows` and
+:ref:`obs-dependent-zero-rows`.  All functions are pure; per-example results do not depend on how examples are chunked,
 and :func:`zero_row_counts` lets a caller accumulate consistent-row counts over chunks.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from scipy import special
 
 from ..exterior import face_indices
@@ -28,8 +31,13 @@ __all__ = [
 ]
 
 
-def row_means(Jk):
-    """Row means of minor matrices, SPEC 6.1: ``rho_j^(k)(x) = mean_i J^(k)_ji(x)``.
+def row_means(Jk: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
+    """Row means of minor matrices: ``rho_j^(k)(x) = mean_i J^(k)_ji(x)``.
+
+    The row mean of row ``j`` (a k-subset of hidden units) averages the ``C(n, k)`` entries of
+    that row of the size-k minor matrix, as in the study [1]_; the zero rows are the rows whose
+    mean falls below a threshold taken from the initial model.  See the user guide:
+    :ref:`obs-zero-rows` (and :ref:`jacobian-minors` for the minor matrices).
 
     Parameters
     ----------
@@ -40,6 +48,11 @@ def row_means(Jk):
     -------
     ndarray or torch.Tensor, float64, shape (n_samples, C(m, k))
         Mean over the ``C(n, k)`` columns (numpy in, numpy out; torch in, torch out).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     Q = t.shape[2]
@@ -51,12 +64,13 @@ def row_means(Jk):
     return like_input(t.mean(dim=2), was_numpy)
 
 
-def induced_false_positive_rate(q1, m, k):
-    """Induced false-positive rate for size-``k`` rows, SPEC 6.1.
+def induced_false_positive_rate(q1: float, m: int, k: int) -> float:
+    """Induced false-positive rate for size-``k`` rows.
 
-    ``q(k) = 1 - C(m (1 - q1), k) / C(m, k)`` with the binomial coefficient extended to
+    ``q(k) = 1 - C(m (1 - q1), k) / C(m, k)``, the rate of the study [1]_, with the binomial coefficient extended to
     real arguments through the Gamma function, ``C(x, k) = Gamma(x+1) / (Gamma(k+1)
     Gamma(x-k+1))`` (:func:`scipy.special.binom`).  ``q(1) = q1`` and ``q(k) ~ k q1``.
+    See the user guide: :ref:`obs-zero-rows`.
 
     Parameters
     ----------
@@ -72,6 +86,11 @@ def induced_false_positive_rate(q1, m, k):
     float
         ``q(k)``, clipped to ``[0, 1]`` (the Gamma extension can leave that interval
         only when ``m (1 - q1) < k - 1``, i.e. for absurdly large ``q1``).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if isinstance(q1, bool) or not isinstance(q1, (int, float, np.floating, np.integer)):
         raise TypeError(f"q1 must be a real number, got {type(q1).__name__}")
@@ -120,10 +139,14 @@ def _check_rank(q, name="q"):
     return q
 
 
-def zero_row_threshold(initial_row_means, q):
+def zero_row_threshold(
+    initial_row_means: ArrayLike | torch.Tensor | Sequence[ArrayLike | torch.Tensor],
+    q: float | Sequence[float],
+) -> float | np.ndarray:
     """Zero-row threshold ``Q^(k)``: the ``q``-quantile of the initial model's row means.
 
-    SPEC 6.1: pooled over all examples and all rows.  The quantile uses numpy's default
+    The row means are pooled over all examples and all rows, as in the study [1]_ (see the
+    user guide: :ref:`obs-zero-rows`).  The quantile uses numpy's default
     ``'linear'`` interpolation (type 7): with the ``N`` pooled values sorted,
     ``h = (N - 1) q`` and ``Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``.
     Equal to :func:`numpy.quantile` on the CPU (no size limit, unlike ``torch.quantile``);
@@ -142,6 +165,11 @@ def zero_row_threshold(initial_row_means, q):
     Returns
     -------
     float, or ndarray of float64 when ``q`` is a sequence
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     arr = _pooled_numpy(initial_row_means, "initial_row_means")
     if np.ndim(q) == 0:
@@ -150,8 +178,11 @@ def zero_row_threshold(initial_row_means, q):
     return low_quantiles(arr, np.array(qs, dtype=np.float64))
 
 
-def zero_row_mask(row_means, threshold):
-    """Zero rows at each example, SPEC 6.1: ``rho_j^(k)(x) < Q^(k)``.
+def zero_row_mask(row_means: ArrayLike | torch.Tensor, threshold: float) -> np.ndarray | torch.Tensor:
+    """Zero rows at each example: ``rho_j^(k)(x) < Q^(k)``.
+
+    Row ``j`` of ``J^(k)(x)`` is a zero row at ``x`` when its row mean is below the threshold
+    from the initial model, as in the study [1]_.  See the user guide: :ref:`obs-zero-rows`.
 
     Parameters
     ----------
@@ -162,6 +193,11 @@ def zero_row_mask(row_means, threshold):
     -------
     ndarray or torch.Tensor of bool, shape (n_samples, C(m, k))
         The zero-row percentage is ``100 * mask.mean()``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     t, was_numpy = as_float64_tensor(row_means, "row_means", 2)
     if isinstance(threshold, torch.Tensor):
@@ -183,8 +219,10 @@ def _as_mask(mask, name, ndim):
     return t, was_numpy
 
 
-def zero_row_counts(mask):
+def zero_row_counts(mask: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
     """Number of examples at which each row is zero (composable over example chunks).
+
+    See the user guide: :ref:`obs-consistent-zero-rows`.
 
     Parameters
     ----------
@@ -201,8 +239,14 @@ def zero_row_counts(mask):
     return like_input(counts.to(t.device), was_numpy)
 
 
-def consistent_zero_rows_from_counts(counts, n_samples, fraction=0.99):
+def consistent_zero_rows_from_counts(
+    counts: ArrayLike | torch.Tensor, n_samples: int, fraction: float = 0.99
+) -> np.ndarray | torch.Tensor:
     """Consistently zero rows from per-row counts: ``counts >= fraction * n_samples``.
+
+    The same rows as :func:`consistent_zero_rows`, from counts accumulated over chunks of
+    examples (the definition of the study [1]_).  See the user guide:
+    :ref:`obs-consistent-zero-rows`.
 
     Parameters
     ----------
@@ -216,6 +260,11 @@ def consistent_zero_rows_from_counts(counts, n_samples, fraction=0.99):
     Returns
     -------
     bool array or tensor, shape (P,)
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     fraction = _check_rank(fraction, "fraction")
     if fraction <= 0:
@@ -235,8 +284,12 @@ def consistent_zero_rows_from_counts(counts, n_samples, fraction=0.99):
     return like_input(c.to(torch.float64) >= need, was_numpy)
 
 
-def consistent_zero_rows(mask, fraction=0.99):
-    """Consistently zero rows, SPEC 6.1: zero at ``>= fraction`` of the examples.
+def consistent_zero_rows(mask: ArrayLike | torch.Tensor, fraction: float = 0.99) -> np.ndarray | torch.Tensor:
+    """Consistently zero rows: zero at ``>= fraction`` of the examples.
+
+    For k = 1 these are dead neurons (small weights or large negative biases), not the
+    example-dependent texture of KA geometry, so the study [1]_ reports them separately.  See the
+    user guide: :ref:`obs-consistent-zero-rows`.
 
     Parameters
     ----------
@@ -248,6 +301,11 @@ def consistent_zero_rows(mask, fraction=0.99):
     -------
     bool array or tensor, shape (P,)
         Dead neurons (k = 1) or subsets of them; report their share separately.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     t, was_numpy = _as_mask(mask, "mask", 2)
     if t.shape[0] < 1:
@@ -256,13 +314,16 @@ def consistent_zero_rows(mask, fraction=0.99):
     return like_input(out, was_numpy)
 
 
-def dependent_zero_rows(mask_k, mask_km1, m, k):
-    """Dependent zero rows, SPEC 6.1.
+def dependent_zero_rows(
+    mask_k: ArrayLike | torch.Tensor, mask_km1: ArrayLike | torch.Tensor, m: int, k: int
+) -> np.ndarray | torch.Tensor:
+    """Dependent zero rows.
 
     A zero row ``I`` (``|I| = k >= 2``) of ``J^(k)(x)`` is dependent when none of its
     ``k`` faces ``I \\ {i}`` is a zero row of ``J^(k-1)(x)`` (for k = 2: neither ``i``
     nor ``j`` is a zero row of ``J^(1)(x)``).  Faces come from
-    :func:`sklearn_ka.exterior.face_indices`.
+    :func:`sklearn_ka.exterior.face_indices`.  The definition is that of the study [1]_;
+    see the user guide: :ref:`obs-dependent-zero-rows`.
 
     Parameters
     ----------
@@ -276,6 +337,11 @@ def dependent_zero_rows(mask_k, mask_km1, m, k):
     -------
     bool array or tensor, shape (n_samples, C(m, k))
         Report ``mask.mean()`` (fraction of all (x, row) pairs of that k).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k must be an integer, got {type(k).__name__}")

@@ -10,6 +10,16 @@ after plotting it holds ``ax_`` (or ``axes_``), ``figure_`` and the artists (``l
 * :class:`MinorHistogramDisplay`: size-k minors on a log x axis, trained vs initial.
 * :class:`ObservableDisplay`: any observable against width, training R^2, lambda, batch size.
 * :class:`MeanExcessDisplay`: mean excess function curves with linear fits.
+
+These are the figures of the study [1]_; the quantities drawn are defined in the user guide
+(:ref:`observables`) and the experiments behind them in :ref:`experiments`. Axes carry units (or
+say what a dimensionless quantity counts), and log-scaled parameter axes are labelled at the
+data's own values (e.g. the widths 4, 8, 16, 32).
+
+References
+----------
+.. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+   Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 """
 
 from ._heatmaps import JacobianHeatmapDisplay, WeightHeatmapDisplay

@@ -1,10 +1,20 @@
-"""Weight and Jacobian heatmaps, before and after training."""
+"""Weight and Jacobian heatmaps, before and after training.
+
+The model and its inner map are described in the user guide (:ref:`training-model`,
+:ref:`jacobian-minors`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._base import get_axes, initial_of, inner_jacobians
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["WeightHeatmapDisplay", "JacobianHeatmapDisplay"]
 
@@ -15,8 +25,11 @@ class _TwoPanelHeatmap:
     _title = ""
     _cmap = "RdBu_r"
     _symmetric = True
+    _xlabel = ""
+    _colorbar_label = ""
 
-    def __init__(self, initial, trained, *, xticklabels=None, name=None):
+    def __init__(self, initial: Any, trained: Any, *, xticklabels: Sequence[str] | None = None,
+                 name: str | None = None) -> None:
         self.initial = None if initial is None else np.asarray(initial, dtype=float)
         self.trained = np.asarray(trained, dtype=float)
         if self.trained.ndim != 2 or (self.initial is not None and self.initial.shape != self.trained.shape):
@@ -24,7 +37,8 @@ class _TwoPanelHeatmap:
         self.xticklabels = xticklabels
         self.name = name
 
-    def plot(self, ax=None, *, cmap=None, colorbar=True, vmax=None):
+    def plot(self, ax: Axes | Sequence[Axes] | None = None, *, cmap: str | None = None, colorbar: bool = True,
+             vmax: float | None = None) -> _TwoPanelHeatmap:
         """Draw the heatmaps.
 
         Parameters
@@ -52,12 +66,13 @@ class _TwoPanelHeatmap:
             im = a.imshow(data, aspect="auto", interpolation="nearest", cmap=cmap or self._cmap, vmin=low, vmax=top)
             a.set_title(f"{self._title}: {label}" + (f" ({self.name})" if self.name else ""))
             a.set_ylabel("hidden unit j")
+            a.set_xlabel(self._xlabel)
             if self.xticklabels is not None:
                 a.set_xticks(range(len(self.xticklabels)))
                 a.set_xticklabels(self.xticklabels, fontsize=7)
             self.images_[label] = im
         if colorbar:
-            fig.colorbar(self.images_["trained"], ax=list(axes))
+            fig.colorbar(self.images_["trained"], ax=list(axes), label=self._colorbar_label)
         self.figure_, self.axes_, self.ax_ = fig, axes, axes[-1]
         self.vmin_, self.vmax_ = low, top
         return self
@@ -69,8 +84,10 @@ class WeightHeatmapDisplay(_TwoPanelHeatmap):
     Parameters
     ----------
     initial, trained : ndarray of shape (m, n + 1) or None
+        ``initial`` may be None (one panel).
     xticklabels : list of str or None
     name : str or None
+        Model name shown in the titles.
 
     Examples
     --------
@@ -86,9 +103,12 @@ class WeightHeatmapDisplay(_TwoPanelHeatmap):
     """
 
     _title = "weights"
+    _xlabel = "input weight A_ij (column i) and bias a_j"
+    _colorbar_label = "weight value (dimensionless)"
 
     @classmethod
-    def from_model(cls, model, *, initial="auto", name=None, ax=None, **plot_kw):
+    def from_model(cls, model: Any, *, initial: Any = "auto", name: str | None = None, ax: Any = None,
+                   **plot_kw: Any) -> WeightHeatmapDisplay:
         """Build and plot from a fitted ShallowMLPRegressor (or anything with ``coefs_``/``intercepts_``).
 
         ``initial``: ``"auto"`` (``model.initial_model()``), another fitted model, or None (one panel).
@@ -110,7 +130,19 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
     """``|J(x)|`` of the inner map for a few examples side by side (rows: hidden units), initial vs trained.
 
     The columns are the ``n`` inputs of example 1, then of example 2, ...; zero rows that change
-    with ``x`` show as light stripes that move from block to block.
+    with ``x`` (:ref:`obs-zero-rows`) show as dark stripes that move from block to block.
+
+    Parameters
+    ----------
+    initial, trained : ndarray of shape (m, B * n) or None
+        ``initial`` may be None (one panel).
+    xticklabels : list of str or None
+        One label per column; ignored when ``n_inputs`` is given.
+    name : str or None
+        Model name shown in the titles.
+    n_inputs : int or None
+        ``n``: the columns form blocks of ``n`` (one per example), each labelled once (``x1``,
+        ``x2``, ...) and separated by thin white lines.
 
     Examples
     --------
@@ -127,9 +159,34 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
     _title = "|J(x)|"
     _cmap = "viridis"
     _symmetric = False
+    _xlabel = "example (block of n inputs)"
+    _colorbar_label = "|∂h_j/∂x_i| (dimensionless)"
+
+    def __init__(self, initial: Any, trained: Any, *, xticklabels: Sequence[str] | None = None,
+                 name: str | None = None, n_inputs: int | None = None) -> None:
+        super().__init__(initial, trained, xticklabels=xticklabels, name=name)
+        if n_inputs is not None and (isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer))
+                                     or n_inputs < 1 or self.trained.shape[1] % n_inputs):
+            raise ValueError(f"n_inputs must be a positive integer dividing the {self.trained.shape[1]} columns; "
+                             f"got {n_inputs!r}.")
+        self.n_inputs = n_inputs
+
+    def plot(self, ax: Axes | Sequence[Axes] | None = None, **kw: Any) -> JacobianHeatmapDisplay:
+        """Draw the heatmaps (see the parameters of :meth:`WeightHeatmapDisplay.plot`)."""
+        super().plot(ax, **kw)
+        if self.n_inputs is not None:
+            n = self.n_inputs
+            n_blocks = self.trained.shape[1] // n
+            for a in self.axes_:
+                a.set_xticks([b * n + (n - 1) / 2 for b in range(n_blocks)])
+                a.set_xticklabels([f"x{b + 1}" for b in range(n_blocks)], fontsize=8)
+                for b in range(1, n_blocks):
+                    a.axvline(b * n - 0.5, color="white", linewidth=1)
+        return self
 
     @classmethod
-    def from_model(cls, model, X, *, n_examples=8, initial="auto", name=None, ax=None, **plot_kw):
+    def from_model(cls, model: Any, X: Any, *, n_examples: int = 8, initial: Any = "auto", name: str | None = None,
+                   ax: Any = None, **plot_kw: Any) -> JacobianHeatmapDisplay:
         """Build and plot from a fitted model and the first ``n_examples`` rows of ``X``."""
         X = np.asarray(X, dtype=float)
         if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 1:
@@ -143,7 +200,5 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
             J = np.abs(inner_jacobians(mod, Xs))  # (B, m, n)
             return np.concatenate(list(J), axis=1)  # (m, B * n)
 
-        n = X.shape[1]
-        labels = [f"x{b + 1}:{i + 1}" for b in range(n_examples) for i in range(n)]
-        disp = cls(None if init is None else mat(init), mat(model), xticklabels=labels, name=name)
+        disp = cls(None if init is None else mat(init), mat(model), name=name, n_inputs=X.shape[1])
         return disp.plot(ax=ax, **plot_kw)

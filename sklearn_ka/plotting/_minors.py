@@ -1,11 +1,20 @@
-"""Rank-value (Zipf) plots of size-k row means and histograms of size-k minors, trained vs initial."""
+"""Rank-value (Zipf) plots of size-k row means and histograms of size-k minors, trained vs initial.
+
+The minors and row means are defined in the user guide (:ref:`jacobian-minors`, :ref:`obs-zero-rows`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..observables import induced_false_positive_rate, zero_row_threshold
 from ._base import get_axes, initial_of, inner_jacobians, pooled_minors
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["RankValueDisplay", "MinorHistogramDisplay"]
 
@@ -25,8 +34,9 @@ class RankValueDisplay:
 
     Sorted in decreasing order and drawn against their rank on log-log axes, for the trained and
     the initial model, with horizontal lines at the zero-row thresholds ``Q^(k)`` (the initial
-    model's ``q(k)``-quantiles, SPEC 6.1). KA zero rows show as a trained curve that dives below the
-    lines over many more ranks than the initial one.
+    model's ``q(k)``-quantiles of the row means, see :ref:`obs-zero-rows`), as in the study [1]_.
+    KA zero rows show as a trained curve that dives below the lines over many more ranks than the
+    initial one.
 
     Parameters
     ----------
@@ -45,6 +55,11 @@ class RankValueDisplay:
         One per q1.
     ax_, figure_
 
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+
     Examples
     --------
     >>> import matplotlib
@@ -58,7 +73,8 @@ class RankValueDisplay:
     ('log', 300)
     """
 
-    def __init__(self, row_means, thresholds, k, *, name=None):
+    def __init__(self, row_means: Mapping[str, Any], thresholds: Mapping[float, float], k: int, *,
+                 name: str | None = None) -> None:
         self.row_means = {key: np.sort(np.asarray(v, dtype=float).ravel())[::-1] for key, v in row_means.items()}
         if "trained" not in self.row_means:
             raise ValueError("row_means needs a 'trained' entry.")
@@ -67,9 +83,14 @@ class RankValueDisplay:
         self.name = name
 
     @classmethod
-    def from_model(cls, model, X, k=1, *, false_positive_rates=(1e-4, 1e-3, 1e-2), initial="auto", name=None,
-                   ax=None, **plot_kw):
-        """Compute the row means of ``model`` and its initial model on ``X`` and plot them."""
+    def from_model(cls, model: Any, X: Any, k: int = 1, *,
+                   false_positive_rates: Sequence[float] = (1e-4, 1e-3, 1e-2), initial: Any = "auto",
+                   name: str | None = None, ax: Axes | None = None, **plot_kw: Any) -> RankValueDisplay:
+        """Compute the row means of ``model`` and its initial model on ``X`` and plot them.
+
+        ``initial``: ``"auto"`` (``model.initial_model()``), another fitted model, or None (no
+        initial curve and no thresholds). ``false_positive_rates``: the q1 of the threshold lines.
+        """
         init = initial_of(model, initial)
         rm = {"trained": pooled_minors(model, X, k).mean(axis=2)}
         thresholds = {}
@@ -80,7 +101,7 @@ class RankValueDisplay:
                 thresholds[q] = float(zero_row_threshold(rm["initial"], induced_false_positive_rate(q, m_units, k)))
         return cls(rm, thresholds, k, name=name).plot(ax=ax, **plot_kw)
 
-    def plot(self, ax=None, *, max_points=2000):
+    def plot(self, ax: Axes | None = None, *, max_points: int = 2000) -> RankValueDisplay:
         """Draw on ``ax`` (a new figure when None); at most ``max_points`` log-spaced ranks per curve."""
         fig, (ax,) = get_axes(ax, 1, type(self).__name__)
         self.lines_, self.threshold_lines_ = {}, {}
@@ -96,8 +117,8 @@ class RankValueDisplay:
                                                   label=f"initial q(k) quantile, q1={q:g}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("rank")
-        ax.set_ylabel(f"row mean of size-{self.k} minors")
+        ax.set_xlabel("rank of the (x, row) pair (1 = largest row mean)")
+        ax.set_ylabel(f"row mean ρ^({self.k}) of size-{self.k} minors")
         ax.set_title(f"rank-value, k={self.k}" + (f" ({self.name})" if self.name else ""))
         ax.legend(fontsize=7)
         self.ax_, self.figure_ = ax, fig
@@ -107,8 +128,18 @@ class RankValueDisplay:
 class MinorHistogramDisplay:
     """Histogram of the pooled size-k minors (all entries of ``J^(k)(x)`` over examples), log-x, trained vs initial.
 
-    Bins are log-spaced over the positive minors of both models; exact zeros are counted in
-    ``n_zero_`` and not drawn.
+    The entries of ``J^(k)(x)`` are the absolute values of the k x k minors of the inner map's
+    Jacobian (:ref:`jacobian-minors`). Bins are log-spaced over the positive minors of both
+    models; exact zeros are counted in ``n_zero_`` and not drawn.
+
+    Parameters
+    ----------
+    minors : dict
+        ``{"trained": array, "initial": array}`` (``"initial"`` optional), any shape (flattened).
+    k : int
+        The minor size (axis labels only).
+    name : str or None
+        Model name shown in the title.
 
     Attributes
     ----------
@@ -132,7 +163,7 @@ class MinorHistogramDisplay:
     (600, 'log')
     """
 
-    def __init__(self, minors, k, *, name=None):
+    def __init__(self, minors: Mapping[str, Any], k: int, *, name: str | None = None) -> None:
         self.minors = {key: np.asarray(v, dtype=float).ravel() for key, v in minors.items()}
         if "trained" not in self.minors:
             raise ValueError("minors needs a 'trained' entry.")
@@ -140,7 +171,8 @@ class MinorHistogramDisplay:
         self.name = name
 
     @classmethod
-    def from_model(cls, model, X, k=1, *, initial="auto", name=None, ax=None, **plot_kw):
+    def from_model(cls, model: Any, X: Any, k: int = 1, *, initial: Any = "auto", name: str | None = None,
+                   ax: Axes | None = None, **plot_kw: Any) -> MinorHistogramDisplay:
         """Compute the size-k minors of ``model`` and its initial model on ``X`` and plot them."""
         init = initial_of(model, initial)
         minors = {"trained": pooled_minors(model, X, k)}
@@ -148,7 +180,8 @@ class MinorHistogramDisplay:
             minors["initial"] = pooled_minors(init, X, k)
         return cls(minors, k, name=name).plot(ax=ax, **plot_kw)
 
-    def plot(self, ax=None, *, bins=60, density=False, alpha=0.5):
+    def plot(self, ax: Axes | None = None, *, bins: int = 60, density: bool = False,
+             alpha: float = 0.5) -> MinorHistogramDisplay:
         """Draw on ``ax`` (a new figure when None) with ``bins`` log-spaced bins."""
         if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
             raise ValueError(f"bins must be a positive integer; got {bins!r}.")
@@ -171,8 +204,8 @@ class MinorHistogramDisplay:
                                       color=_COLORS[label], label=label)
             self.counts_[label], self.bars_[label] = counts, bars
         ax.set_xscale("log")
-        ax.set_xlabel(f"size-{self.k} minor |det|")
-        ax.set_ylabel("density" if density else "count")
+        ax.set_xlabel(f"size-{self.k} minor |det| (dimensionless)")
+        ax.set_ylabel("probability density" if density else "count (minors per bin)")
         ax.set_title(f"size-{self.k} minors" + (f" ({self.name})" if self.name else ""))
         ax.legend(fontsize=7)
         self.ax_, self.figure_ = ax, fig

@@ -1,19 +1,44 @@
-"""Observables against a parameter (width, training R^2, lambda, batch size), with error bars."""
+"""Observables against a parameter (width, training R^2, lambda, batch size), with error bars.
+
+The experiments behind these figures are described in the user guide (:ref:`experiments`).
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._base import get_axes
+from ._base import get_axes, label_log_axis
 
-__all__ = ["ObservableDisplay"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["AXIS_LABELS", "ObservableDisplay"]
 
 _ERRORS = ("sem", "std", None)
+
+#: Axis labels (with units, or the kind of quantity when it has none) of the usual columns;
+#: :meth:`ObservableDisplay.from_frame` uses them when no label is given.
+AXIS_LABELS = {
+    "hidden_units": "hidden width m (units)",
+    "batch_size": "batch size B (examples)",
+    "n_samples": "training examples",
+    "train_r2": "training R²",
+    "test_r2": "test R²",
+    "lam": "λ (target parameter)",
+    "alpha": "α (seed of the rotation)",
+    "seed": "seed",
+}
 
 
 class ObservableDisplay:
     """An observable (mean over seeds, with error bars) against a parameter, one line per group.
+
+    With ``xscale="log"`` the x axis is drawn in base 2 with one labelled tick at each distinct
+    ``x`` value (plain numbers such as ``4, 8, 16, 32``, no minor ticks) when there are at most
+    12 of them, else at the powers of 2.
 
     Parameters
     ----------
@@ -24,6 +49,8 @@ class ObservableDisplay:
         Axis labels.
     reference : float or None
         A horizontal reference line (e.g. 1 for normalised observables).
+    xscale, yscale : {"linear", "log"}, default="linear"
+        Axis scales.
 
     Attributes
     ----------
@@ -45,15 +72,19 @@ class ObservableDisplay:
     [0.4, 0.7]
     """
 
-    def __init__(self, data, x_name, y_name, *, reference=None, xscale="linear", yscale="linear"):
+    def __init__(self, data: pd.DataFrame, x_name: str, y_name: str, *, reference: float | None = None,
+                 xscale: str = "linear", yscale: str = "linear") -> None:
         self.data = data
         self.x_name, self.y_name = x_name, y_name
         self.reference = reference
         self.xscale, self.yscale = xscale, yscale
 
     @classmethod
-    def from_frame(cls, frame, x, y, *, hue="function", error="sem", aggregate=True, scale=1.0, reference=None,
-                   xscale="linear", yscale="linear", ylabel=None, ax=None, **plot_kw):
+    def from_frame(cls, frame: pd.DataFrame, x: str, y: str, *, hue: str | None = "function",
+                   error: str | None = "sem", aggregate: bool = True, scale: float = 1.0,
+                   reference: float | None = None, xscale: str = "linear", yscale: str = "linear",
+                   xlabel: str | None = None, ylabel: str | None = None, ax: Axes | None = None,
+                   **plot_kw: Any) -> ObservableDisplay:
         """Aggregate ``frame[y]`` over the rows of each (``hue``, ``x``) and plot it.
 
         Parameters
@@ -72,9 +103,20 @@ class ObservableDisplay:
         scale : float, default=1.0
             Multiplies ``y`` (e.g. 100 for percentages).
         reference : float or None
+            A horizontal reference line (e.g. 1 for observables normalised by their initial value).
         xscale, yscale : {"linear", "log"}
+        xlabel : str or None
+            Default: :data:`AXIS_LABELS` for known columns (e.g. ``"hidden width m (units)"``),
+            else the column name.
         ylabel : str or None
+            Default: as ``xlabel``, for ``y``.
         ax : Axes or None
+        **plot_kw
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        ObservableDisplay
         """
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
@@ -98,21 +140,33 @@ class ObservableDisplay:
         data["hue"] = pd.Categorical(data["hue"], categories=order, ordered=True)
         data = data.sort_values(["hue", "x"], kind="stable").reset_index(drop=True)
         data["hue"] = data["hue"].astype(str)
-        disp = cls(data, x, ylabel or y, reference=reference, xscale=xscale, yscale=yscale)
+        disp = cls(data, xlabel or AXIS_LABELS.get(x, x), ylabel or AXIS_LABELS.get(y, y), reference=reference,
+                   xscale=xscale, yscale=yscale)
         return disp.plot(ax=ax, **plot_kw)
 
-    def plot(self, ax=None, *, marker="o", capsize=3, legend=True):
-        """Draw on ``ax`` (a new figure when None)."""
+    def plot(self, ax: Axes | None = None, *, marker: str = "o", capsize: float = 3,
+             legend: bool = True) -> ObservableDisplay:
+        """Draw on ``ax`` (a new figure when None).
+
+        Returns
+        -------
+        self
+            With ``lines_``, ``reference_line_``, ``ax_`` and ``figure_``.
+        """
         fig, (ax,) = get_axes(ax, 1, type(self).__name__)
         self.lines_ = {}
         for label, d in self.data.groupby("hue", sort=False):
             err = d["error"].to_numpy(dtype=float)
-            self.lines_[label] = ax.errorbar(d["x"].to_numpy(dtype=float), d["y"].to_numpy(dtype=float), yerr=None if np.all(np.isnan(err)) else err,
+            self.lines_[label] = ax.errorbar(d["x"].to_numpy(dtype=float), d["y"].to_numpy(dtype=float),
+                                             yerr=None if np.all(np.isnan(err)) else err,
                                              marker=marker, capsize=capsize, label=label or None)
         self.reference_line_ = None
         if self.reference is not None:
             self.reference_line_ = ax.axhline(self.reference, color="0.5", linestyle="--", linewidth=1)
-        ax.set_xscale(self.xscale)
+        if self.xscale == "log":
+            label_log_axis(ax, self.data["x"].to_numpy(dtype=float), axis="x")
+        else:
+            ax.set_xscale(self.xscale)
         ax.set_yscale(self.yscale)
         ax.set_xlabel(self.x_name)
         ax.set_ylabel(self.y_name)

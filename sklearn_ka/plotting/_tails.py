@@ -1,6 +1,12 @@
-"""Mean excess function (MEF) curves of size-k minors, trained vs initial, with linear fits."""
+"""Mean excess function (MEF) curves of size-k minors, trained vs initial, with linear fits.
+
+The MEF and the tail statistics are defined in the user guide (:ref:`obs-tails`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -8,20 +14,28 @@ import pandas as pd
 from ..observables import mean_excess_fit
 from ._base import get_axes, initial_of
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 __all__ = ["MeanExcessDisplay"]
 
 
 class MeanExcessDisplay:
     """``MEF(Q(q))`` against the quantile rank ``q``, one curve per (group, model), with dashed linear fits.
 
-    A flat MEF means an exponential tail, an increasing one a power law (SPEC 6.5).
+    ``MEF(u) = E[X - u | X > u]`` of the pooled size-k minors, at ``u = Q(q)`` the ``q``-quantile
+    (:ref:`obs-tails`). A flat MEF means an exponential tail, an increasing one a power law, as
+    read in the study [1]_.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Columns ``label``, ``quantile_rank``, ``mef`` (mean over seeds), ``error``.
     k : int
-    yscale : {"linear", "log"}
+        The minor size (axis labels only).
+    yscale : {"linear", "log"}, default="linear"
+    name : str or None
+        Model name shown in the title.
 
     Attributes
     ----------
@@ -32,6 +46,11 @@ class MeanExcessDisplay:
     fits_ : dict
         Label -> (slope, intercept).
     ax_, figure_
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------
@@ -46,14 +65,16 @@ class MeanExcessDisplay:
     ['initial', 'trained']
     """
 
-    def __init__(self, data, k, *, yscale="linear", name=None):
+    def __init__(self, data: pd.DataFrame, k: int, *, yscale: str = "linear", name: str | None = None) -> None:
         self.data = data
         self.k = k
         self.yscale = yscale
         self.name = name
 
     @classmethod
-    def from_model(cls, model, X, k=1, *, quantile_ranks=None, initial="auto", name=None, ax=None, **plot_kw):
+    def from_model(cls, model: Any, X: Any, k: int = 1, *, quantile_ranks: Sequence[float] | None = None,
+                   initial: Any = "auto", name: str | None = None, ax: Axes | None = None,
+                   **plot_kw: Any) -> MeanExcessDisplay:
         """Compute the MEF of ``model`` (and its initial model) on ``X`` with the analyzer and plot it."""
         from ..analysis import KAGeometryAnalyzer
 
@@ -63,12 +84,14 @@ class MeanExcessDisplay:
         an = KAGeometryAnalyzer(minor_sizes=(k,), n_rotations=1, random_state=0).fit(init, X)
         stats = an.tail_statistics(model, X, quantile_ranks=quantile_ranks)[k]
         rows = [dict(label=label, quantile_rank=q, mef=v, error=np.nan)
-                for label in ("trained", "initial") for q, v in zip(stats[label]["quantile_ranks"], stats[label]["mef"])]
+                for label in ("trained", "initial")
+                for q, v in zip(stats[label]["quantile_ranks"], stats[label]["mef"])]
         return cls(pd.DataFrame(rows), k, name=name).plot(ax=ax, **plot_kw)
 
     @classmethod
-    def from_frame(cls, frame, k=1, *, functions=None, models=("trained", "initial"), error="sem", name=None,
-                   ax=None, **plot_kw):
+    def from_frame(cls, frame: pd.DataFrame, k: int = 1, *, functions: Sequence[str] | None = None,
+                   models: Sequence[str] = ("trained", "initial"), error: str | None = "sem",
+                   name: str | None = None, ax: Axes | None = None, **plot_kw: Any) -> MeanExcessDisplay:
         """Plot the output of :func:`sklearn_ka.experiments.tails` for one ``k`` (mean over seeds)."""
         need = {"function", "k", "model", "quantile_rank", "mef"}
         if not isinstance(frame, pd.DataFrame) or need - set(frame.columns):
@@ -87,7 +110,7 @@ class MeanExcessDisplay:
         data["error"] = (std / np.sqrt(n) if error == "sem" else std) if error else np.nan
         return cls(data.reset_index(), k, name=name).plot(ax=ax, **plot_kw)
 
-    def plot(self, ax=None, *, yscale=None, capsize=2):
+    def plot(self, ax: Axes | None = None, *, yscale: str | None = None, capsize: float = 2) -> MeanExcessDisplay:
         """Draw on ``ax`` (a new figure when None)."""
         fig, (ax,) = get_axes(ax, 1, type(self).__name__)
         self.lines_, self.fit_lines_, self.fits_ = {}, {}, {}
@@ -100,8 +123,14 @@ class MeanExcessDisplay:
             (self.fit_lines_[label],) = ax.plot(q, slope * q + intercept, linestyle="--", linewidth=1,
                                                 color=cont.lines[0].get_color())
         ax.set_yscale(yscale or self.yscale)
-        ax.set_xlabel("quantile rank q")
-        ax.set_ylabel(f"MEF(Q(q)) of size-{self.k} minors")
+        if ax.get_yscale() == "log":  # plain labels at 1, 2, 5 x 10^j (0.2, 0.5, 1, 2) instead of 2×10⁻¹
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("quantile rank q (fraction of minors below the level)")
+        ax.set_ylabel(f"MEF(Q(q)) of size-{self.k} minors (dimensionless)")
         ax.set_title(f"mean excess, k={self.k}" + (f" ({self.name})" if self.name else ""))
         ax.legend(fontsize=7)
         self.ax_, self.figure_ = ax, fig

@@ -1,6 +1,14 @@
-"""One-command reproduction of the KA-geometry study: :func:`reproduce` writes a Markdown/HTML report.
+"""One-command reproduction of the KA-geometry study [1]_: :func:`reproduce` writes a Markdown/HTML report.
 
-``python -m sklearn_ka reproduce [--quick | --full] [--out DIR] [--n-jobs N]`` calls it.
+``sklearn-ka reproduce [--quick | --full] [--out DIR] [--seeds SEEDS] [--device DEVICE] [--n-jobs N]``
+(also ``python -m sklearn_ka reproduce ...``) calls it. The experiments are described in the
+user guide (:ref:`experiments`); :func:`paper_tables` holds the published Tables I-III and
+:func:`deviations` compares ours with them.
+
+References
+----------
+.. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+   Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 """
 
 from ._paper import paper_tables

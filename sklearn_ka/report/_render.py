@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
 __all__ = ["Document"]
 
 
-def _fmt(v, precision=4):
+def _fmt(v: Any, precision: int = 4) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return "–"
@@ -19,32 +21,45 @@ def _fmt(v, precision=4):
 
 
 class Document:
-    """Blocks (headings, paragraphs, lists, tables, images, code) rendered as Markdown and HTML."""
+    """Blocks (headings, paragraphs, lists, tables, images, code) rendered as Markdown and HTML.
 
-    def __init__(self, title):
+    Parameters
+    ----------
+    title : str
+        The document's title (a level-1 heading).
+    """
+
+    def __init__(self, title: str) -> None:
         self.title = title
-        self.blocks = []
+        self.blocks: list[tuple] = []
 
-    def h(self, level, text):
+    def h(self, level: int, text: str) -> None:
+        """A heading; ``level`` 1 is the first level below the title."""
         self.blocks.append(("h", level, text))
 
-    def p(self, text):
+    def p(self, text: str) -> None:
+        """A paragraph."""
         self.blocks.append(("p", text))
 
-    def ul(self, items):
+    def ul(self, items: Iterable[Any]) -> None:
+        """A bulleted list."""
         self.blocks.append(("ul", list(items)))
 
-    def code(self, text):
+    def code(self, text: str) -> None:
+        """A preformatted block."""
         self.blocks.append(("code", text))
 
-    def table(self, frame, precision=4):
+    def table(self, frame: pd.DataFrame, precision: int = 4) -> None:
+        """A table; floats are printed with ``precision`` digits."""
         self.blocks.append(("table", frame.reset_index(drop=True), precision))
 
-    def img(self, path, caption):
+    def img(self, path: str, caption: str) -> None:
+        """An image (a path relative to the document) with a caption."""
         self.blocks.append(("img", path, caption))
 
     # ---------------------------------------------------------------- markdown
-    def markdown(self):
+    def markdown(self) -> str:
+        """The document as Markdown."""
         out = [f"# {self.title}", ""]
         for b in self.blocks:
             kind = b[0]
@@ -68,7 +83,8 @@ class Document:
         return "\n".join(out)
 
     # -------------------------------------------------------------------- html
-    def html(self):
+    def html(self) -> str:
+        """The document as a standalone HTML page (inline style, no external resources)."""
         e = html.escape
         out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'>", f"<title>{e(self.title)}</title>",
                "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
@@ -98,5 +114,5 @@ class Document:
         return "\n".join(out)
 
 
-def as_frame(obj):
+def as_frame(obj: Any) -> pd.DataFrame:
     return obj if isinstance(obj, pd.DataFrame) else pd.DataFrame(obj)

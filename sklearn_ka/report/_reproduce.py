@@ -1,21 +1,36 @@
-"""``reproduce``: run the paper's experiments and write a report (Markdown + HTML + PNG + CSV)."""
+"""``reproduce``: run the experiments of the study [1]_ and write a report (Markdown + HTML + PNG + CSV).
+
+The experiments are described in the user guide (:ref:`experiments`).
+
+References
+----------
+.. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+   Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+"""
 
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import numbers
 import os
 import platform
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._paper import paper_tables
+from ._paper import PAPER, PAPER_URL, paper_tables
 from ._render import Document
 
-__all__ = ["reproduce", "QUICK_SETTINGS", "FULL_SETTINGS", "deviations"]
+__all__ = ["reproduce", "QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "check_device", "deviations"]
+
+#: The report gives means and standard deviations over seeds: at least two are needed.
+MIN_SEEDS = 2
 
 #: ``--quick``: Tables I-III (the 48-model static grid, paper protocol) and their figures,
 #: one evolution run and the MEFs of the figure models.
@@ -36,9 +51,10 @@ QUICK_SETTINGS = {
     "batch_size_experiment": None,
     "bootstrap": None,
     "tails": None,
+    "device": "cpu",
 }
 
-#: ``--full``: every experiment of SPEC section 7 at the paper's scale.
+#: ``--full``: every experiment of the study (:ref:`experiments`) at the paper's scale.
 FULL_SETTINGS = {
     **copy.deepcopy(QUICK_SETTINGS),
     "evolution": {"function": "xor", "seeds": [0, 1, 2, 3], "r2_step": 0.05},
@@ -48,20 +64,53 @@ FULL_SETTINGS = {
     "tails": {"functions": ["xor", "linear", "random"]},
 }
 
+
+def _causes(n_seeds):
+    """Plausible causes of deviations from the published cells (report prose)."""
+    # relative standard error of a sample standard deviation from n values: about 1 / sqrt(2 (n - 1))
+    sd_error = 100 / np.sqrt(2 * (n_seeds - 1))
+    return [
+        f"Sampling: every number is a mean over {n_seeds} seeds{'' if n_seeds == 4 else ' (the paper used 4)'}, "
+        f"and a standard deviation from "
+        f"{n_seeds} values is itself uncertain by about ±{sd_error:.0f} %; with dozens of cells, some land outside "
+        "mean ± 2 std even under an identical protocol.",
+    ] + _CAUSES
+
+
 _CAUSES = [
-    "Sampling: every number is a mean over 4 seeds, and a standard deviation from 4 values is itself uncertain "
-    "by about ±40 %; with dozens of cells, some land outside mean ± 2 std even under an identical protocol.",
     "Random draws: our initialisations, data sets and mini-batch orders come from our seed protocol "
     "(numpy generators), not from the paper's code, so individual models differ.",
     "Early stopping: we monitor the loss of an independent test set of 1000 examples (patience 50, best weights "
     "kept); when and where training stops moves R² and, through the weights, every geometric observable.",
     "Precision: training runs in float32 (PyTorch's default), the analysis in float64.",
-    "Definitions: the thresholds are quantiles of the initial model's row means pooled over examples and rows "
-    "(SPEC 6.1), and dependent zero rows follow SPEC 6.1; where the paper's code made a different choice "
-    "(pooling, quantile interpolation, the k=2 vs k=3 reading of 'dependent'), zero-row percentages move first.",
+    "Definitions: the thresholds are quantiles of the initial model's row means pooled over examples and rows, "
+    "and dependent zero rows are read as in the user guide (Observables: 'Zero rows' and 'Dependent zero rows'); "
+    "where the paper's code made a different choice (pooling, quantile interpolation, the k=2 vs k=3 reading of "
+    "'dependent'), zero-row percentages move first.",
     "Zero standard deviations: a published std of 0.0000 (linear R²) makes any difference beyond the printed "
     "precision count as 'outside'; such cells are marked as agreeing to the printed precision instead.",
 ]
+
+
+#: x-axis labels of the interpolation figures, per target family.
+_PARAMETER_LABELS = {
+    "lambda_xor": "λ (frequency of λ-xor; λ = 1 is xor)",
+    "gaussian": "λ (width of the Gaussian G(λ))",
+    "so_xor": "α (seed of the rotation of SO(α)-xor)",
+}
+
+
+def _observable_labels(k, q1):
+    """y-axis labels (with units) of the observables drawn in the report."""
+    pairs = "(% of (x, row) pairs)"
+    return {
+        "zero": f"zero rows k={k}, q1={100 * q1:g}%\n{pairs}",
+        "consistent": f"consistently zero rows k={k}\n{pairs}",
+        "dependent": f"dependent zero rows k={k}\n{pairs}",
+        "pr": f"PR(k={k}), trained / initial\n(ratio; 1 = as initialised)",
+        "rotation": f"rotation ratio k={k}, trained / initial\n(ratio; 1 = as initialised)",
+        "kl": f"column KL to initial, k={k}\n(log base C(m, k))",
+    }
 
 
 def _log(verbose, msg, t0):
@@ -69,21 +118,27 @@ def _log(verbose, msg, t0):
         print(f"[{time.perf_counter() - t0:7.1f} s] {msg}", flush=True)
 
 
+#: Resolution of the report's PNG figures.
+FIGURE_DPI = 150
+
+
 def _save(fig, path):
-    fig.savefig(path, dpi=90, bbox_inches="tight")
+    fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
 
 
-def deviations(merged, n_std=2.0):
-    """Cells where our mean lies outside the paper's mean ± ``n_std`` std.
+def deviations(merged: pd.DataFrame, n_std: float = 2.0) -> pd.DataFrame:
+    """Cells where our mean lies outside the mean ± ``n_std`` std published in the study [1]_.
 
     Parameters
     ----------
     merged : pandas.DataFrame
-        Tidy tables with ``mean``, ``std`` (ours) and ``paper_mean``, ``paper_std``.
+        Tidy tables with ``mean``, ``std`` (ours) and ``paper_mean``, ``paper_std``, ``table``
+        (as :func:`paper_tables` merged with :func:`sklearn_ka.experiments.static_tables`).
     n_std : float, default=2.0
+        Width of the accepted band, in published standard deviations.
 
     Returns
     -------
@@ -92,6 +147,11 @@ def deviations(merged, n_std=2.0):
         units of the paper's std; NaN when it is 0 or absent), ``relative`` (``difference / |paper|``),
         and ``status``: "agrees", "agrees to printed precision" (paper std 0 or absent and
         ``|difference|`` below the printed precision), or "outside".
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     df = merged.dropna(subset=["paper_mean"]).copy()
     df["difference"] = df["mean"] - df["paper_mean"]
@@ -122,6 +182,68 @@ def _check_out_dir(out_dir):
     return out
 
 
+def check_device(device: str) -> str:
+    """Check that torch can use ``device`` (``"cpu"``, ``"cuda"`` or ``"cuda:N"``); return it.
+
+    Raises
+    ------
+    TypeError
+        ``device`` is not a string.
+    ValueError
+        An unknown device, or a CUDA device that torch cannot use on this machine.
+    """
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda'; got {type(device).__name__}.")
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}.") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}.")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{device!r} was requested but torch {torch.__version__} sees no CUDA GPU on this "
+                             "machine; use 'cpu', or a CUDA build of torch on a machine with a GPU.")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{device!r} was requested but torch sees {torch.cuda.device_count()} GPU(s) "
+                             f"(cuda:0 to cuda:{torch.cuda.device_count() - 1}).")
+    return device
+
+
+def _check_seeds(seeds):
+    """``N`` -> ``[0, ..., N-1]``; a sequence -> a list of distinct integers >= 0 (at least ``MIN_SEEDS``)."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        if seeds < MIN_SEEDS:
+            raise ValueError(f"seeds must be at least {MIN_SEEDS} (the report gives the mean and standard deviation "
+                             f"over seeds); got {seeds}.")
+        return list(range(int(seeds)))
+    if isinstance(seeds, (str, bytes, bool)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be an integer N (seeds 0..N-1) or a sequence of integers; got {seeds!r}.")
+    values = list(seeds)
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in values):
+        raise ValueError(f"seeds must be integers >= 0; got {values!r}.")
+    values = [int(v) for v in values]
+    if len(set(values)) != len(values):
+        raise ValueError(f"seeds must be distinct; got {values!r}.")
+    if len(values) < MIN_SEEDS:
+        raise ValueError(f"at least {MIN_SEEDS} seeds are needed (the report gives the mean and standard deviation "
+                         f"over seeds); got {values!r}.")
+    return values
+
+
+def _training_device(device, experiments):
+    """Keyword arguments that make ``experiments`` train on ``device`` (none for the CPU, their default)."""
+    if device == "cpu":
+        return {}
+    lacking = [f.__name__ for f in experiments if "device" not in inspect.signature(f).parameters]
+    if lacking:
+        raise ValueError(f"device={device!r}: {', '.join(lacking)} of this version of sklearn_ka.experiments "
+                         "take no device and train on the CPU; use device='cpu'.")
+    return {"device": device}
+
+
 def _merge_settings(quick, settings):
     base = copy.deepcopy(QUICK_SETTINGS if quick else FULL_SETTINGS)
     if settings is None:
@@ -146,7 +268,8 @@ def _figure_models(s):
 
     data = [make_sweep_data(f, s["figure_seed"], n_samples=s["n_samples"]) for f in s["functions"]]
     models = [ShallowMLPRegressor(s["table_width"], batch_size=s["batch_size"], max_epochs=s["max_epochs"],
-                                  patience=s["patience"], random_state=s["figure_seed"]) for _ in data]
+                                  patience=s["patience"], random_state=s["figure_seed"], device=s["device"])
+              for _ in data]
     fit_many(models, [d[0] for d in data], [d[1] for d in data], eval_set=[(d[2], d[3]) for d in data])
     return {f: (m, d) for f, m, d in zip(s["functions"], models, data)}
 
@@ -172,8 +295,13 @@ def _pm(mean, std, unit=""):
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=None, verbose=1):
-    """Run the experiments of the KA-geometry paper and write a self-contained report.
+def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = True, *, n_jobs: int | None = None,
+              seeds: int | Iterable[int] | None = None, device: str | None = None,
+              settings: Mapping[str, Any] | None = None, verbose: int = 1) -> dict[str, Any]:
+    """Run the experiments of the KA-geometry study [1]_ and write a self-contained report.
+
+    The experiments and their observables are described in the user guide
+    (:ref:`experiments`, :ref:`observables`); ``python -m sklearn_ka reproduce`` calls this.
 
     Writes into ``out_dir``: ``report.md`` and ``report.html`` (the same content), ``figures/*.png``,
     ``static.csv`` (one row per model of the static grid: every number), ``tables.csv`` (Tables
@@ -188,13 +316,22 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         Output directory (created).
     quick : bool, default=True
         ``True``: Tables I-III from the 48-model static grid (xor/linear/random x m in {4, 8, 16, 32} x
-        4 seeds, paper protocol: 1000 examples, batch 250, patience 50, the test set as eval_set),
-        their figures, one evolution run (xor(32), seed 0, R^2 steps of 0.1) and the MEFs of the
-        m = 32 models of seed 0; about 5-10 minutes on 2 cores. ``False``: every experiment of SPEC
-        section 7 at the paper's scale (see :data:`FULL_SETTINGS`); hours on 2 cores (see the
-        README / report), resumable through the stores.
+        4 seeds, paper protocol: 1000 examples, batch 250, patience 50, the test set as eval_set;
+        :ref:`exp-static`), their figures, one evolution run (xor(32), seed 0, R^2 steps of 0.1;
+        :ref:`exp-evolution`) and the MEFs of the m = 32 models of seed 0 (:ref:`exp-tails`); a few
+        minutes on 2 cores. ``False``: every experiment of the study at the paper's scale (see
+        :data:`FULL_SETTINGS`); hours on 2 cores (see the report), resumable through the stores.
     n_jobs : int or None, default=None
         Parallel sweep tasks (joblib); ``None`` uses 1 (or the active ``joblib.parallel_config``).
+    seeds : int, sequence of int or None, default=None
+        ``N``: the seeds ``0, ..., N-1``; a sequence: those seeds (distinct, >= 0); at least
+        ``MIN_SEEDS`` = 2. They replace the ``"seeds"`` setting (every multi-seed experiment);
+        the figures then use the first seed (``"figure_seed"``), and so does the quick mode's
+        evolution run (the full mode's runs every seed). ``None``: the settings' seeds (0-3, as in
+        the paper).
+    device : str or None, default=None
+        Torch device that trains the models and runs the analysis: ``"cpu"``, ``"cuda"`` or
+        ``"cuda:N"``; replaces the ``"device"`` setting. ``None``: the setting (``"cpu"``).
     settings : dict or None, default=None
         Overrides of :data:`QUICK_SETTINGS` / :data:`FULL_SETTINGS` (nested dicts are updated), e.g.
         for a tiny test run. Overridden settings are recorded in ``settings.json`` and the report.
@@ -206,13 +343,24 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
     dict
         ``out_dir``, ``files`` (paths written), ``tables`` (the merged tidy tables),
         ``deviations`` (their deviation rows), ``run_time_s``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments (checked before any work starts), e.g. fewer than two seeds or a CUDA device
+        on a machine without a GPU.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .. import __version__
+    from .._version import __version__
     from ..experiments import (
         batch_size_experiment,
         bootstrap_experiment,
@@ -238,6 +386,20 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
     if isinstance(verbose, bool) or not isinstance(verbose, int) or verbose < 0:
         raise ValueError(f"verbose must be an integer >= 0; got {verbose!r}.")
     s = _merge_settings(quick, settings)
+    if seeds is not None:
+        s["seeds"] = _check_seeds(seeds)
+        s["figure_seed"] = s["seeds"][0]
+        if s.get("evolution"):
+            s["evolution"]["seeds"] = s["seeds"][:1] if quick else list(s["seeds"])
+    if device is not None:
+        s["device"] = device
+    check_device(s["device"])
+    analyzer = dict(s["analyzer"], **({} if s["device"] == "cpu" else {"device": s["device"]}))
+    trainers = [static_comparison] + [fn for key, fn in (("evolution", evolution), ("tails", tails),
+                                                         ("interpolation", interpolation),
+                                                         ("batch_size_experiment", batch_size_experiment),
+                                                         ("bootstrap", bootstrap_experiment)) if s.get(key)]
+    on_device = _training_device(s["device"], trainers)
     out = _check_out_dir(out_dir)
     figs = out / "figures"
     store = out / "store"
@@ -245,7 +407,7 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
     timings = {}
     sv = max(0, verbose - 1)
     common = dict(n_samples=s["n_samples"], max_epochs=s["max_epochs"], patience=s["patience"], n_jobs=n_jobs,
-                  verbose=sv)
+                  verbose=sv, **on_device)
     W = s["table_width"]
     written = []
 
@@ -259,7 +421,7 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
                   f"{len(s['seeds'])} seeds", t0)
     t = time.perf_counter()
     static = static_comparison(s["functions"], s["widths"], s["seeds"], batch_size=s["batch_size"],
-                               analyzer=dict(s["analyzer"]), store=store / "static", **common)
+                               analyzer=dict(analyzer), store=store / "static", **common)
     timings["static_s"] = time.perf_counter() - t
     write_csv(static, "static.csv")
     qs = tuple(dict(s["analyzer"]).get("false_positive_rates", (1e-4, 1e-3, 1e-2)))
@@ -287,23 +449,23 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         written.append(path)
         fig_list.append((f"figures/{name}", caption))
 
-    d = ObservableDisplay.from_frame(static, "hidden_units", "train_r2", xscale="log", ylabel="training R²")
-    d.ax_.set_xticks(s["widths"], [str(w) for w in s["widths"]])
+    d = ObservableDisplay.from_frame(static, "hidden_units", "train_r2", xscale="log",
+                                     ylabel="training R² (dimensionless)")
     save(d.figure_, "r2_vs_width.png", "Training R² against width m (mean ± sem over seeds); Table I.")
 
     k_max = max(k for k in (1, 2, 3) if f"pr_k{k}" in static.columns)
-    panels = [(f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"zero rows k={k_max}, q1={100 * qs[-1]:g}% (%)", None),
-              (f"consistent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"consistently zero rows k={k_max} (%)", None),
-              (f"dependent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"dependent zero rows k={k_max} (%)", None),
-              (f"pr_normalized_k{k_max}", 1, f"PR(k={k_max}) trained / initial", 1.0),
-              (f"rotation_ratio_normalized_k{k_max}", 1, f"rotation ratio k={k_max}, trained / initial", 1.0),
-              (f"column_kl_k{k_max}", 1, f"column KL to initial, k={k_max}", None)]
+    labels = _observable_labels(k_max, qs[-1])
+    panels = [(f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["zero"], None),
+              (f"consistent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["consistent"], None),
+              (f"dependent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["dependent"], None),
+              (f"pr_normalized_k{k_max}", 1, labels["pr"], 1.0),
+              (f"rotation_ratio_normalized_k{k_max}", 1, labels["rotation"], 1.0),
+              (f"column_kl_k{k_max}", 1, labels["kl"], None)]
     panels = [p for p in panels if p[0] in static.columns]
     fig, axes = plt.subplots(2, 3, figsize=(14, 8))
     for ax, (col, scale, label, ref) in zip(axes.ravel(), panels):
         ObservableDisplay.from_frame(static, "hidden_units", col, scale=scale, reference=ref, xscale="log",
                                      ylabel=label, ax=ax)
-        ax.set_xticks(s["widths"], [str(w) for w in s["widths"]])
     for ax in axes.ravel()[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
@@ -348,18 +510,19 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         e = dict(s["evolution"])
         _log(verbose, f"evolution: {e['function']}({W}), seeds {e['seeds']}", t0)
         evo = evolution(e["function"], W, e["seeds"], r2_step=e["r2_step"], batch_size=s["batch_size"],
-                        analyzer=dict(s["analyzer"]), store=store / "evolution", **common)
+                        analyzer=dict(analyzer), store=store / "evolution", **common)
         write_csv(evo, "evolution.csv")
-        cols = [(f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"zero rows k={k_max}, q1={100 * qs[-1]:g}% (%)", None),
-                (f"pr_normalized_k{k_max}", 1, f"PR(k={k_max}) trained / initial", 1.0),
-                (f"rotation_ratio_normalized_k{k_max}", 1, f"rotation ratio k={k_max}, normalised", 1.0),
-                (f"column_kl_k{k_max}", 1, f"column KL, k={k_max}", None)]
+        cols = [(f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["zero"], None),
+                (f"pr_normalized_k{k_max}", 1, labels["pr"], 1.0),
+                (f"rotation_ratio_normalized_k{k_max}", 1, labels["rotation"], 1.0),
+                (f"column_kl_k{k_max}", 1, labels["kl"], None)]
         cols = [c for c in cols if c[0] in evo.columns]
+        evo_points = evo[evo["stage"] != "final"].assign(run=lambda d: "seed " + d["seed"].astype(str))
         fig, axes = plt.subplots(1, len(cols), figsize=(4.5 * len(cols), 3.8), squeeze=False)
         for ax, (col, scale, label, ref) in zip(axes.ravel(), cols):
-            ObservableDisplay.from_frame(evo[evo["stage"] != "final"], "train_r2", col, hue="seed", aggregate=False,
-                                         error=None, scale=scale, reference=ref, ylabel=label, ax=ax)
-            ax.set_xlabel("training R²")
+            ObservableDisplay.from_frame(evo_points, "train_r2", col, hue="run", aggregate=False,
+                                         error=None, scale=scale, reference=ref,
+                                         xlabel="training R² (dimensionless)", ylabel=label, ax=ax)
         fig.tight_layout()
         save(fig, "evolution.png", f"Observables during training of {e['function']}({W}) against training R² "
                                    "(one line per seed; snapshots every "
@@ -388,21 +551,22 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         for fam in s["interpolation"]["families"]:
             _log(verbose, f"interpolation: {fam}", t0)
             frames.append(interpolation(fam, s["interpolation"].get("values"), W, s["seeds"],
-                                        batch_size=s["batch_size"], analyzer=dict(s["analyzer"]),
+                                        batch_size=s["batch_size"], analyzer=dict(analyzer),
                                         store=store / f"interpolation-{fam}", **common))
         inter = pd.concat(frames, ignore_index=True)
         write_csv(inter, "interpolation.csv")
         extra["interpolation"] = inter
-        cols = [("train_r2", 1, "training R²", None), ("test_r2", 1, "test R²", None),
-                (f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"zero rows k={k_max} (%)", None),
-                (f"pr_normalized_k{k_max}", 1, f"PR(k={k_max}) normalised", 1.0),
-                (f"rotation_ratio_normalized_k{k_max}", 1, f"rotation ratio k={k_max} normalised", 1.0),
-                (f"column_kl_k{k_max}", 1, f"column KL k={k_max}", None)]
+        cols = [("train_r2", 1, "training R² (dimensionless)", None), ("test_r2", 1, "test R² (dimensionless)", None),
+                (f"zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["zero"], None),
+                (f"pr_normalized_k{k_max}", 1, labels["pr"], 1.0),
+                (f"rotation_ratio_normalized_k{k_max}", 1, labels["rotation"], 1.0),
+                (f"column_kl_k{k_max}", 1, labels["kl"], None)]
         for fam, fr in inter.groupby("function", sort=False):
             fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+            xlabel = _PARAMETER_LABELS.get(fam, str(fr["parameter"].iloc[0]))
             for ax, (col, scale, label, ref) in zip(axes.ravel(), cols):
-                ObservableDisplay.from_frame(fr, "value", col, scale=scale, reference=ref, ylabel=label, ax=ax)
-                ax.set_xlabel(fr["parameter"].iloc[0])
+                ObservableDisplay.from_frame(fr, "value", col, scale=scale, reference=ref, xlabel=xlabel,
+                                             ylabel=label, ax=ax)
             fig.tight_layout()
             save(fig, f"interpolation_{fam}.png", f"Observables against the parameter of {fam}({W}).")
         timings["interpolation_s"] = time.perf_counter() - t
@@ -410,18 +574,19 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         t = time.perf_counter()
         b = s["batch_size_experiment"]
         _log(verbose, "batch size experiment", t0)
-        bs = batch_size_experiment(b["functions"], b["batch_sizes"], W, s["seeds"], analyzer=dict(s["analyzer"]),
+        bs = batch_size_experiment(b["functions"], b["batch_sizes"], W, s["seeds"], analyzer=dict(analyzer),
                                    store=store / "batch_size", **common)
         write_csv(bs, "batch_size.csv")
         extra["batch_size"] = bs
-        cols = [("train_r2", 1, "training R²", None),
-                (f"consistent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"consistently zero rows k={k_max} (%)", None),
-                (f"example_dependent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, f"example-dependent zero rows k={k_max} (%)",
-                 None),
-                (f"consistent_small_weight_overlap_q{qs[-1]:g}", 1, "consistent rows among smallest |A| (fraction)",
-                 None),
-                (f"consistent_negative_bias_q{qs[-1]:g}", 1, "consistent rows with a < 0 (fraction)", None),
-                (f"pr_normalized_k{k_max}", 1, f"PR(k={k_max}) normalised", 1.0)]
+        cols = [("train_r2", 1, "training R² (dimensionless)", None),
+                (f"consistent_zero_rows_k{k_max}_q{qs[-1]:g}", 100, labels["consistent"], None),
+                (f"example_dependent_zero_rows_k{k_max}_q{qs[-1]:g}", 100,
+                 f"example-dependent zero rows k={k_max}\n(% of (x, row) pairs)", None),
+                (f"consistent_small_weight_overlap_q{qs[-1]:g}", 1,
+                 "consistent rows among smallest |A|\n(fraction of consistent rows)", None),
+                (f"consistent_negative_bias_q{qs[-1]:g}", 1,
+                 "consistent rows with a < 0\n(fraction of consistent rows)", None),
+                (f"pr_normalized_k{k_max}", 1, labels["pr"], 1.0)]
         fig, axes = plt.subplots(2, 3, figsize=(14, 8))
         for ax, (col, scale, label, ref) in zip(axes.ravel(), cols):
             ObservableDisplay.from_frame(bs, "batch_size", col, scale=scale, reference=ref, xscale="log", ylabel=label,
@@ -438,7 +603,7 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
         write_csv(boot, "bootstrap.csv")
         extra["bootstrap"] = boot
         d = ObservableDisplay.from_frame(boot, "batch_size", "train_r2", hue="model", xscale="log",
-                                         ylabel="training R²")
+                                         ylabel="training R² (dimensionless)")
         save(d.figure_, "bootstrap.png", "Training R² of the bootstrapped model and its controls per batch size.")
         timings["bootstrap_s"] = time.perf_counter() - t
 
@@ -469,13 +634,17 @@ def reproduce(out_dir="reproduce-report", quick=True, *, n_jobs=None, settings=N
 def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_list, W, qs, k_max):
     doc = Document("sklearn-ka: reproduction of the KA-geometry study")
     t = info["timings_s"]
+    doc.p(f"A reproduction of {PAPER} ({PAPER_URL}) with sklearn-ka: our numbers beside the published ones, with "
+          "every setting used. The definitions are those of the sklearn-ka user guide (pages 'Observables' and "
+          "'Experiments'), which follows the paper.")
     doc.p(f"Mode: {'--quick' if quick else '--full'}. Run time {t['total_s']:.0f} s on {info['cpu_count']} CPU(s) "
-          f"(n_jobs={info['n_jobs']}), {info['date']}. sklearn-ka {info['sklearn_ka']}, Python {info['python']}, "
-          f"torch {info.get('torch', '?')}.")
+          f"(n_jobs={info['n_jobs']}, device {s['device']}), {info['date']}. sklearn-ka {info['sklearn_ka']}, "
+          f"Python {info['python']}, torch {info.get('torch', '?')}.")
     doc.h(1, "Settings")
     doc.ul([
-        f"Functions {s['functions']}, widths m ∈ {s['widths']}, seeds {s['seeds']} (seed protocol of sklearn_ka.sweeps: "
-        "the seed fixes initialisation, shuffling, the function's own draw, training and test data).",
+        f"Functions {s['functions']}, widths m ∈ {s['widths']}, seeds {s['seeds']} (seed protocol of "
+        "sklearn_ka.sweeps: the seed fixes initialisation, shuffling, the function's own draw, training and test "
+        "data).",
         f"Protocol: n = 3 inputs, {s['n_samples']} training examples and an independent test set of the same size as "
         f"the early-stopping eval_set; batch size {s['batch_size']}, Adam lr 0.01, at most {s['max_epochs']} epochs, "
         f"patience {s['patience']}, best weights kept; exact GeLU; float32 training.",
@@ -483,7 +652,9 @@ def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_li
         "otherwise (k = 1, 2, 3; q1 ∈ {1e-4, 1e-3, 1e-2}; PR convention ‖·‖₁/‖·‖₂; softmax column probabilities; "
         "consistently zero = zero at ≥ 99 % of the examples); observables on the training data, each model against its "
         "own initialisation.",
-        f"Tables II and III and the single-model figures use m = {W}; figures of one model use seed {s['figure_seed']}.",
+        f"Tables II and III and the single-model figures use m = {W}; figures of one model use seed "
+        f"{s['figure_seed']}.",
+        f"Device: {s['device']} (training and analysis).",
         "Timings (s): " + ", ".join(f"{k[:-2]} {v:.0f}" for k, v in t.items()),
     ])
     doc.code(json.dumps(s, default=str))
@@ -494,15 +665,16 @@ def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_li
     for tab in ("I", "II", "III"):
         doc.h(1, titles[tab])
         doc.table(_tables_markdown(merged, tab))
-    doc.p("Dependent(2) counts zero rows of J^(2) whose two units are not zero rows of J^(1); dependent(3) zero rows of "
-          "J^(3) none of whose pairs is a zero row of J^(2), each as a percentage of all (x, row) pairs of that k.")
+    doc.p("Dependent(2) counts zero rows of J^(2) whose two units are not zero rows of J^(1); dependent(3) zero rows "
+          "of J^(3) none of whose pairs is a zero row of J^(2), each as a percentage of all (x, row) pairs of that k "
+          "(user guide, Observables: 'Dependent zero rows').")
 
     doc.h(1, "Deviations from the paper")
     outside = dev[dev["status"] == "outside"]
     n_cmp = int((dev["status"] != "missing").sum())
-    doc.p(f"{len(outside)} of {n_cmp} published cells lie outside the paper's mean ± 2 std (cells with a published std "
-          "of 0 or none are compared at the printed precision). Differences are ours − paper; 'in paper std' divides by "
-          "the published std.")
+    doc.p(f"{len(outside)} of {n_cmp} published cells lie outside the paper's mean ± 2 std (cells with a published "
+          "std of 0 or none are compared at the printed precision). Differences are ours − paper; 'in paper std' "
+          "divides by the published std.")
     if len(outside):
         tab = outside.assign(ours=[_pm(m, sd, u) for m, sd, u in zip(outside["mean"], outside["std"], outside["unit"])],
                              paper=[_pm(m, sd, u) for m, sd, u in zip(outside["paper_mean"], outside["paper_std"],
@@ -512,8 +684,8 @@ def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_li
         summary = []
         for tab_id, grp in outside.groupby("table"):
             hi = int((grp["difference"] > 0).sum())
-            summary.append(f"Table {tab_id}: {len(grp)} cell(s) outside, {hi} above and {len(grp) - hi} below the paper; "
-                           f"largest |difference| {grp['difference'].abs().max():.4g} "
+            summary.append(f"Table {tab_id}: {len(grp)} cell(s) outside, {hi} above and {len(grp) - hi} below the "
+                           f"paper; largest |difference| {grp['difference'].abs().max():.4g} "
                            f"({grp.loc[grp['difference'].abs().idxmax(), 'row']}, "
                            f"{grp.loc[grp['difference'].abs().idxmax(), 'quantity']}, "
                            f"{grp.loc[grp['difference'].abs().idxmax(), 'column']}).")
@@ -526,14 +698,21 @@ def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_li
         doc.p("Qualitative checks (the paper's claims, tested on our numbers):")
         doc.ul(qual)
     doc.p("Plausible causes (we did not tune anything toward the paper):")
-    doc.ul(_CAUSES)
+    doc.ul(_causes(len(s["seeds"])))
 
     doc.h(1, "Significance: trained vs initial")
+    n_seeds = len(s["seeds"])
+    min_p = 2 / 2 ** n_seeds
+    if min_p >= 0.05:
+        reach = (f"so {n_seeds} seeds cannot reach p < 0.05 whatever the effect: use more seeds (--seeds 8 gives "
+                 f"{2 / 2 ** 8:.4f}) to claim emergence with a p-value.")
+    else:
+        reach = f"so p < 0.05 is attainable with {n_seeds} seeds."
     doc.p("Per (function, m), the mean over seeds of trained − initial, a 95 % percentile-bootstrap interval of that "
           "mean, and a two-sided paired permutation test (sign flips of the per-seed differences; exact). With n seeds "
-          "the smallest attainable p-value is 2/2ⁿ (0.125 for 4 seeds), so 4 seeds cannot reach p < 0.05 whatever "
-          "the effect: use more seeds (significance(seeds=range(8))) to claim emergence with a p-value. References: "
-          "PR, rotation ratio and entropy against the initial model's own value; zero rows against q(k); KL against 0.")
+          f"the smallest attainable p-value is 2/2ⁿ ({min_p:.4g} for {n_seeds} seeds), {reach} References: "
+          "PR, rotation ratio and entropy against the initial model's own value; zero rows against q(k); KL against 0. "
+          "See the user guide, Experiments: 'Significance'.")
     keep = [f"zero_rows_k{k_max}_q{qs[-1]:g}", f"dependent_zero_rows_k{k_max}_q{qs[-1]:g}", f"pr_k{k_max}",
             f"rotation_ratio_k{k_max}", f"column_entropy_k{k_max}", f"column_kl_k{k_max}"]
     st = sig[sig["observable"].isin(keep) & (sig["hidden_units"] == W)] if "hidden_units" in sig else sig
@@ -572,12 +751,13 @@ def _build_document(s, quick, info, merged, dev, sig, static, evo, extra, fig_li
                                                               if not quick else ""),
             "settings.json: settings, timings and versions; store/: the sweep stores (a rerun resumes)"])
     doc.h(1, "Run time of --full")
-    doc.p("--full runs every experiment of SPEC section 7 at the paper's scale: the static grid (48 models), evolution "
-          "(4 seeds, R² steps of 0.05, about 20 analysed snapshots per seed), interpolation (31 parameter values × 4 "
-          "seeds = 124 models), batch size (2 functions × 6 batch sizes × 4 seeds = 48 models; small batches cost up to "
-          "8× more steps per epoch), the bootstrapped model (24 base models, each with two second-stage MLPs and a "
-          "deep control, plus 24 models of width 264) and tails (12 models). Estimated from the per-model costs of "
-          "--quick: about 1.5–3 hours with n_jobs=2 on 2 cores. Every sweep is written to store/ as it goes, so an "
+    doc.p("--full runs every experiment of the paper at its scale (user guide: Experiments), here with the default "
+          "4 seeds: the static grid (48 models), evolution (4 seeds, R² steps of 0.05, about 20 analysed snapshots per "
+          "seed), interpolation (31 parameter values × 4 seeds = 124 models), batch size (2 functions × 6 batch "
+          "sizes × 4 seeds = 48 models; small batches cost up to 8× more steps per epoch), the bootstrapped model "
+          "(24 base models, each with two second-stage MLPs and a deep control, plus 24 models of width 264) and "
+          "tails (12 models). Estimated from the per-model costs of --quick: about 1.5–3 hours with n_jobs=2 on 2 "
+          "cores; the model count grows in proportion to --seeds. Every sweep is written to store/ as it goes, so an "
           "interrupted run resumes where it stopped when rerun into the same directory.")
     return doc
 
@@ -602,7 +782,8 @@ def _qualitative(merged, W):
     try:
         pr = {f: get[("III", f"{f}({W})", "pr_k3", "k = 3")] for f in ("xor", "linear", "random")}
         init = get[("III", f"initial({W})", "pr_initial_k3", "k = 3")]
-        out.append(f"PR(k=3) is lowest (most concentrated) for xor: {'yes' if pr['xor'] < min(pr['linear'], pr['random']) else 'no'} "
+        lowest = pr["xor"] < min(pr["linear"], pr["random"])
+        out.append(f"PR(k=3) is lowest (most concentrated) for xor: {'yes' if lowest else 'no'} "
                    f"(xor {pr['xor']:.2f}, linear {pr['linear']:.2f}, random {pr['random']:.2f}, initial {init:.2f}).")
     except KeyError:
         pass

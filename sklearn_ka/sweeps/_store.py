@@ -220,7 +220,7 @@ def _diff_keys(old, new):
     return [k for k in keys if canonical_json(old.get(k)) != canonical_json(new.get(k))]
 
 
-def load_sweep(store):
+def load_sweep(store: str | os.PathLike) -> pd.DataFrame:
     """Read what a sweep store holds so far, without running anything.
 
     Parameter columns come from the manifest's JSON (tuples read back as lists); to get exactly

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -10,7 +12,14 @@ __all__ = ["summarize"]
 _PARAMETER_COLUMNS = ("seed", "function_seed")
 
 
-def summarize(df, by, *, columns=None, precision=4, ddof=1):
+def summarize(
+    df: pd.DataFrame,
+    by: str | Sequence[str],
+    *,
+    columns: str | Sequence[str] | None = None,
+    precision: int = 4,
+    ddof: int = 1,
+) -> pd.DataFrame:
     """Aggregate sweep results over seeds (or any other ungrouped column).
 
     Parameters
@@ -36,7 +45,7 @@ def summarize(df, by, *, columns=None, precision=4, ddof=1):
         One row per group (index: the ``by`` columns); columns are a two-level index
         ``(column, statistic)`` with statistics ``mean``, ``std``, ``sem``, ``count`` and
         ``mean ± std`` (a string). ``summary.xs("mean ± std", axis=1, level=1)`` is the paper's
-        table; ``summary["train_r2"]`` the statistics of one column.
+        table (see :ref:`exp-static`); ``summary["train_r2"]`` the statistics of one column.
 
     Examples
     --------

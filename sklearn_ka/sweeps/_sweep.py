@@ -19,9 +19,11 @@ A sweep seed ``s`` (an integer >= 0) fixes everything random about one model:
 from __future__ import annotations
 
 import numbers
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,22 +39,26 @@ from ._store import SweepStore, canonical_json
 
 __all__ = ["sweep", "make_sweep_data", "RESULT_COLUMNS", "TIMING_COLUMNS", "SEED_PROTOCOL"]
 
-SEED_PROTOCOL = 1
+#: Version of the seed protocol (see :func:`sweep`), recorded in every store's definition.
+SEED_PROTOCOL: int = 1
 #: Result columns every row has (analyzer and ``measure`` keys follow them).
-RESULT_COLUMNS = ("train_r2", "test_r2", "n_epochs", "best_epoch", "stop_reason", "fit_time")
+RESULT_COLUMNS: tuple[str, ...] = ("train_r2", "test_r2", "n_epochs", "best_epoch", "stop_reason", "fit_time")
 #: Wall-time columns: the only columns that differ between two runs of the same sweep.
-TIMING_COLUMNS = ("fit_time", "analysis_time")
+TIMING_COLUMNS: tuple[str, ...] = ("fit_time", "analysis_time")
 _MAX_AUTO_TASK = 8
 
 
 # ---------------------------------------------------------------------------- data
-def make_sweep_data(function, seed, *, n_samples=1000, n_features=3, **function_params):
+def make_sweep_data(
+    function: str | TargetFunction, seed: int, *, n_samples: int = 1000, n_features: int = 3, **function_params: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The training and test data of one sweep row (seed protocol of :func:`sweep`).
 
     Parameters
     ----------
     function : str or TargetFunction
-        A registered name (then ``function_seed=seed``) or a fixed target function.
+        A registered name (then ``function_seed=seed``) or a fixed target function (see the
+        user guide: :ref:`targets`).
     seed : int
         The sweep seed (>= 0).
     n_samples : int, default=1000
@@ -382,8 +388,21 @@ def _parallel_results(todo, n_jobs):
 
 
 # ---------------------------------------------------------------------------- sweep
-def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, measure=None,
-          n_samples=1000, n_features=3, n_jobs=None, store=None, task_size="auto", verbose=1):
+def sweep(
+    param_grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+    *,
+    functions: str | TargetFunction | Callable[..., Any] | Sequence[str | TargetFunction | Callable[..., Any]],
+    seeds: Iterable[int],
+    function_params: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
+    analyzer: Any = None,
+    measure: Callable[[Any, np.ndarray, np.ndarray], Mapping[str, Any]] | None = None,
+    n_samples: int = 1000,
+    n_features: int = 3,
+    n_jobs: int | None = None,
+    store: str | os.PathLike | None = None,
+    task_size: int | str = "auto",
+    verbose: int = 1,
+) -> pd.DataFrame:
     """Train (and analyse) one ShallowMLPRegressor per grid point, function and seed.
 
     The models are ``functions`` (each with its ``function_params`` grid) x ``param_grid`` x
@@ -398,8 +417,10 @@ def sweep(param_grid, *, functions, seeds, function_params=None, analyzer=None, 
 
     Seed protocol: seed ``s`` gives the estimator ``random_state=s``, the named function
     ``function_seed=s``, the training sample ``numpy.random.default_rng([s, 0])``, the test
-    sample ``numpy.random.default_rng([s, 1])`` (same size; the early-stopping ``eval_set``), and
-    the analyzer ``random_state=s``. :func:`make_sweep_data` reproduces one row's data.
+    sample ``numpy.random.default_rng([s, 1])`` (same size; the early-stopping ``eval_set``, as in
+    the paper protocol of :ref:`training-protocol`), and the analyzer ``random_state=s``.
+    :func:`make_sweep_data` reproduces one row's data. The experiments of the study
+    (:ref:`experiments`) all run through this function.
 
     Parameters
     ----------

@@ -1,4 +1,8 @@
-"""Target functions of SPEC section 3 and the data-set generator ``make_ka_regression``.
+"""Target functions of the KA-geometry study and the data-set generator ``make_ka_regression``.
+
+The six families (``xor``, ``linear``, ``random``, ``lambda_xor``, ``so_xor``, ``gaussian``) are
+those of Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs"
+(arXiv:2509.12326, 2025); they are defined in the user guide, :ref:`targets`.
 
 A :class:`TargetFunction` is a fixed function (fixed by its name, ``n_features``,
 ``function_seed`` and parameters), separate from the sample it is evaluated on;

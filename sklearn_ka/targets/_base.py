@@ -1,7 +1,7 @@
 """Target-function base class, input validation and the name registry.
 
-A *target function* is a fixed, deterministic map ``f: [-1, 1]^n -> R`` (SPEC section 3), kept
-separate from the sample it is evaluated on: the function is fixed by ``n_features``, a
+A *target function* is a fixed, deterministic map ``f: [-1, 1]^n -> R`` (see the user guide,
+:ref:`targets`), kept separate from the sample it is evaluated on: the function is fixed by ``n_features``, a
 ``function_seed`` (for families with random ingredients, e.g. the coefficients of ``linear``) and
 its parameters; the sample ``X`` is drawn separately (see :func:`make_ka_regression`).  The only
 exception is the ``random`` family, whose values are i.i.d. per example and are therefore drawn
@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
@@ -55,7 +57,9 @@ def _check_positive_float(value, name):
     return value
 
 
-def check_sample_random_state(random_state):
+def check_sample_random_state(
+    random_state: int | np.random.RandomState | np.random.Generator | None,
+) -> np.random.RandomState | np.random.Generator:
     """Turn ``random_state`` into a NumPy random generator for drawing a sample.
 
     Parameters
@@ -92,6 +96,7 @@ class TargetFunction:
 
     Subclasses implement :meth:`_evaluate` and set the class attributes below.  Instances are
     immutable in spirit: everything that defines the function is fixed at construction.
+    See the user guide, :ref:`targets`, for the built-in families.
 
     Parameters
     ----------
@@ -124,7 +129,7 @@ class TargetFunction:
     uses_function_seed: bool = False
     stochastic: bool = False
 
-    def __init__(self, n_features, function_seed=0, **params):
+    def __init__(self, n_features: int, function_seed: int = 0, **params: Any) -> None:
         self.n_features = _check_int(n_features, "n_features", minimum=1)
         self.function_seed = _check_int(function_seed, "function_seed", minimum=0)
         self._params = dict(params)
@@ -135,8 +140,13 @@ class TargetFunction:
         """Family parameters (a copy)."""
         return dict(self._params)
 
-    def get_params(self, deep=True) -> dict:  # noqa: ARG002 - scikit-learn-like signature
+    def get_params(self, deep: bool = True) -> dict[str, Any]:  # noqa: ARG002 - scikit-learn-like
         """Everything that defines the function, as a flat dict for sweep records.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Ignored; accepted for a scikit-learn-like signature.
 
         Returns
         -------
@@ -146,7 +156,7 @@ class TargetFunction:
         return {"name": self.name, "n_features": self.n_features,
                 "function_seed": self.function_seed, **self._params}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         parts = [repr(self.name), f"n_features={self.n_features}"]
         if self.uses_function_seed:
             parts.append(f"function_seed={self.function_seed}")
@@ -154,7 +164,12 @@ class TargetFunction:
         return f"make_target({', '.join(parts)})"
 
     # -- evaluation -------------------------------------------------------------------------
-    def __call__(self, X, *, random_state=None):
+    def __call__(
+        self,
+        X: ArrayLike,
+        *,
+        random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    ) -> np.ndarray:
         """Evaluate the function on the rows of ``X``.
 
         Parameters
@@ -204,7 +219,15 @@ class CallableTarget(TargetFunction):
         Recorded in :attr:`params` (not passed to ``function``).
     """
 
-    def __init__(self, function, n_features, *, name=None, function_seed=0, **params):
+    def __init__(
+        self,
+        function: Callable[[np.ndarray], ArrayLike],
+        n_features: int,
+        *,
+        name: str | None = None,
+        function_seed: int = 0,
+        **params: Any,
+    ) -> None:
         if not callable(function):
             raise TypeError(f"function must be callable X -> y; got {type(function).__name__}.")
         super().__init__(n_features, function_seed, **params)
@@ -239,12 +262,24 @@ def _lookup(name):
     return key
 
 
-def list_targets():
-    """Sorted canonical names of the registered target functions."""
+def list_targets() -> list[str]:
+    """Sorted canonical names of the registered target functions.
+
+    Returns
+    -------
+    names : list of str
+        The six families of the study (see :ref:`targets`) and every user registration.
+    """
     return sorted(display for display, _ in _REGISTRY.values())
 
 
-def register_target(name, factory, *, overwrite=False, aliases=()):
+def register_target(
+    name: str,
+    factory: Callable[..., TargetFunction | Callable[[np.ndarray], ArrayLike]],
+    *,
+    overwrite: bool = False,
+    aliases: Iterable[str] = (),
+) -> None:
     """Register a target-function family under ``name``.
 
     Parameters
@@ -318,8 +353,13 @@ def _call_factory(display, factory, n_features, function_seed, params):
                     "expected a TargetFunction or a callable X -> y.")
 
 
-def make_target(name, n_features=3, *, function_seed=0, **params):
+def make_target(
+    name: str, n_features: int = 3, *, function_seed: int = 0, **params: Any
+) -> TargetFunction:
     """Build the registered target function ``name``.
+
+    The built-in families are those of the KA-geometry study [1]_; see the user guide,
+    :ref:`targets`, for their definitions.
 
     Parameters
     ----------
@@ -345,6 +385,11 @@ def make_target(name, n_features=3, *, function_seed=0, **params):
         Unknown name (the message lists the registered ones) or a bad parameter value.
     TypeError
         Unknown or missing parameter (the message lists the accepted ones) or a wrong type.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------

@@ -1,15 +1,18 @@
-"""The six target-function families of SPEC section 3, on x in [-1, 1]^n.
+"""The six target-function families of the KA-geometry study, on x in [-1, 1]^n.
 
-=============  ===================================  ===========================================
-name           definition                           parameters
-=============  ===================================  ===========================================
-``xor``        prod_i sin(pi x_i)                   none
-``linear``     x . c + c0, c_i, c0 ~ U(-1, 1)       ``function_seed`` fixes c, c0
-``random``     y ~ U(-1, 1) i.i.d. per example      drawn from the *sample* random stream
-``lambda_xor`` prod_i sin(lam pi x_i)               ``lam`` (studied: [0.5, 1.5]); lam=1 is xor
-``so_xor``     prod_i sin(pi z_i), z = O x          ``alpha``: seed of the Haar rotation O in SO(n)
-``gaussian``   prod_i exp(-x_i^2 / (2 lam^2))       ``lam`` (studied: [0.10, 1.0])
-=============  ===================================  ===========================================
+The families are those of Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+Shallow MLPs" (arXiv:2509.12326, 2025), defined in the user guide, :ref:`targets`.
+
+==============  ===============================  ===============================================
+name            definition                       parameters
+==============  ===============================  ===============================================
+``xor``         prod_i sin(pi x_i)               none
+``linear``      x . c + c0, c_i, c0 ~ U(-1, 1)   ``function_seed`` fixes c, c0
+``random``      y ~ U(-1, 1) i.i.d. per example  drawn from the *sample* random stream
+``lambda_xor``  prod_i sin(lam pi x_i)           ``lam`` (studied: [0.5, 1.5]); lam=1 is xor
+``so_xor``      prod_i sin(pi z_i), z = O x      ``alpha``: seed of the Haar rotation O in SO(n)
+``gaussian``    prod_i exp(-x_i^2 / (2 lam^2))   ``lam`` (studied: [0.10, 1.0])
+==============  ===============================  ===============================================
 
 Parameters outside the studied ranges are accepted (any finite ``lam > 0``); the ranges are the
 ones of the published experiments, not a validity domain.
@@ -40,8 +43,10 @@ def _sin_product(X, scale):
     return np.prod(np.sin(scale * X), axis=1)
 
 
-def haar_special_orthogonal(n, seed):
+def haar_special_orthogonal(n: int, seed: int) -> np.ndarray:
     """A Haar-random rotation in SO(n), deterministic in ``seed``.
+
+    The rotation of the ``so_xor`` target (see :ref:`target-so-xor`).
 
     QR decomposition of an n x n standard Gaussian matrix drawn from
     ``numpy.random.default_rng(seed)``, with the sign fix ``Q <- Q diag(sign(diag R))`` (which
@@ -73,17 +78,24 @@ def haar_special_orthogonal(n, seed):
 class XorTarget(TargetFunction):
     """``f(x) = prod_i sin(pi x_i)``: the "hard but learnable" case.
 
+    The ``xor`` target of the KA-geometry study [1]_; see the user guide, :ref:`target-xor`.
+
     Parameters
     ----------
     n_features : int
         Input dimension.
     function_seed : int, default=0
         Ignored (recorded only).
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "xor"
 
-    def __init__(self, n_features, function_seed=0):
+    def __init__(self, n_features: int, function_seed: int = 0) -> None:
         super().__init__(n_features, function_seed)
 
     def _evaluate(self, X, rng):
@@ -93,8 +105,16 @@ class XorTarget(TargetFunction):
 class LinearTarget(TargetFunction):
     """``f(x) = x @ c + c0`` with ``c_i, c0 ~ U(-1, 1)`` fixed by ``function_seed``: "easy".
 
-    The coefficients are ``rng.uniform(-1, 1, n_features)`` then ``rng.uniform(-1, 1)`` with
-    ``rng = numpy.random.default_rng(function_seed)``.
+    The ``linear`` target of the KA-geometry study [1]_; see the user guide,
+    :ref:`target-linear`.  The coefficients are ``rng.uniform(-1, 1, n_features)`` then
+    ``rng.uniform(-1, 1)`` with ``rng = numpy.random.default_rng(function_seed)``.
+
+    Parameters
+    ----------
+    n_features : int
+        Input dimension.
+    function_seed : int, default=0
+        Seed (>= 0) of the coefficients ``c`` and ``c0``.
 
     Attributes
     ----------
@@ -102,12 +122,17 @@ class LinearTarget(TargetFunction):
         ``c``.
     intercept : float
         ``c0``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "linear"
     uses_function_seed = True
 
-    def __init__(self, n_features, function_seed=0):
+    def __init__(self, n_features: int, function_seed: int = 0) -> None:
         super().__init__(n_features, function_seed)
         rng = np.random.default_rng(self.function_seed)
         self.coef = rng.uniform(-1.0, 1.0, self.n_features)
@@ -120,15 +145,29 @@ class LinearTarget(TargetFunction):
 class RandomTarget(TargetFunction):
     """``y ~ U(-1, 1)`` i.i.d. per example: unlearnable.
 
-    The values do not depend on ``X``; they are drawn at call time from the ``random_state``
-    passed to the call (in :func:`make_ka_regression`: the sample stream, right after ``X``), so a
-    train and a test set drawn with different ``random_state`` have independent values.
+    The ``random`` target of the KA-geometry study [1]_; see the user guide,
+    :ref:`target-random`.  The values do not depend on ``X``; they are drawn at call time from
+    the ``random_state`` passed to the call (in :func:`make_ka_regression`: the sample stream,
+    right after ``X``), so a train and a test set drawn with different ``random_state`` have
+    independent values.
+
+    Parameters
+    ----------
+    n_features : int
+        Input dimension.
+    function_seed : int, default=0
+        Ignored (recorded only): the values come from the sample random stream.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "random"
     stochastic = True
 
-    def __init__(self, n_features, function_seed=0):
+    def __init__(self, n_features: int, function_seed: int = 0) -> None:
         super().__init__(n_features, function_seed)
 
     def _evaluate(self, X, rng):
@@ -138,6 +177,9 @@ class RandomTarget(TargetFunction):
 class LambdaXorTarget(TargetFunction):
     """``f(x) = prod_i sin(lam pi x_i)``: interpolates complexity; ``lam = 1`` is xor exactly.
 
+    The lambda-xor target of the KA-geometry study [1]_; see the user guide,
+    :ref:`target-lambda-xor`.
+
     Parameters
     ----------
     n_features : int
@@ -146,11 +188,16 @@ class LambdaXorTarget(TargetFunction):
         Ignored (recorded only).
     lam : float
         Any finite ``lam > 0``; the published experiments use ``lam`` in [0.5, 1.5].
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "lambda_xor"
 
-    def __init__(self, n_features, function_seed=0, *, lam):
+    def __init__(self, n_features: int, function_seed: int = 0, *, lam: float) -> None:
         lam = _check_positive_float(lam, "lam")
         super().__init__(n_features, function_seed, lam=lam)
         self.lam = lam
@@ -162,7 +209,8 @@ class LambdaXorTarget(TargetFunction):
 class SOXorTarget(TargetFunction):
     """``f(x) = prod_i sin(pi z_i)``, ``z = O x``: xor in a rotated basis.
 
-    ``O`` is the Haar-random rotation of SO(n) drawn from seed ``alpha`` by
+    The SO(n)-xor target of the KA-geometry study [1]_; see the user guide,
+    :ref:`target-so-xor`.  ``O`` is the Haar-random rotation of SO(n) drawn from seed ``alpha`` by
     :func:`haar_special_orthogonal`.  With row-vector inputs this is ``Z = X @ O.T``.  The
     rotation depends on ``alpha`` only (``function_seed`` is ignored), so the same ``alpha`` gives
     the same function for any sample.
@@ -180,11 +228,16 @@ class SOXorTarget(TargetFunction):
     ----------
     rotation : ndarray of shape (n_features, n_features)
         ``O``.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "so_xor"
 
-    def __init__(self, n_features, function_seed=0, *, alpha):
+    def __init__(self, n_features: int, function_seed: int = 0, *, alpha: int) -> None:
         if isinstance(alpha, numbers.Real) and not isinstance(alpha, numbers.Integral):
             raise TypeError(f"alpha is the integer seed (>= 0) of the rotation; got {alpha!r}.")
         alpha = _check_int(alpha, "alpha", minimum=0)
@@ -199,6 +252,9 @@ class SOXorTarget(TargetFunction):
 class GaussianTarget(TargetFunction):
     """``f(x) = prod_i exp(-x_i^2 / (2 lam^2))``: peaked at the origin for small ``lam``.
 
+    The Gaussian target G(lam) of the KA-geometry study [1]_; see the user guide,
+    :ref:`target-gaussian`.
+
     Parameters
     ----------
     n_features : int
@@ -207,11 +263,16 @@ class GaussianTarget(TargetFunction):
         Ignored (recorded only).
     lam : float
         Width; any finite ``lam > 0``; the published experiments use ``lam`` in [0.10, 1.0].
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
     name = "gaussian"
 
-    def __init__(self, n_features, function_seed=0, *, lam):
+    def __init__(self, n_features: int, function_seed: int = 0, *, lam: float) -> None:
         lam = _check_positive_float(lam, "lam")
         super().__init__(n_features, function_seed, lam=lam)
         self.lam = lam

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
 from ._base import (
     CallableTarget,
     TargetFunction,
@@ -13,9 +19,19 @@ from ._base import (
 __all__ = ["make_ka_regression"]
 
 
-def make_ka_regression(function, n_samples, n_features=None, *, random_state=None,
-                       function_seed=None, **function_params):
-    """Draw a regression data set ``(X, y)`` for a target function of SPEC section 3.
+def make_ka_regression(
+    function: str | TargetFunction | Callable[[np.ndarray], ArrayLike],
+    n_samples: int,
+    n_features: int | None = None,
+    *,
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+    function_seed: int | None = None,
+    **function_params: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a regression data set ``(X, y)`` for a target function of the KA-geometry study.
+
+    The inputs are uniform on ``[-1, 1]^n`` and the target families are those of the study
+    [1]_; see the user guide, :ref:`targets`, for their definitions.
 
     The *function* and the *sample* are separate: ``function_seed`` (with the family
     parameters) fixes the function, ``random_state`` fixes the sample.  A train and a test set of
@@ -65,6 +81,11 @@ def make_ka_regression(function, n_samples, n_features=None, *, random_state=Non
     TypeError
         Unknown or missing family parameters, wrong types, or parameters given together with a
         :class:`TargetFunction`.
+
+    References
+    ----------
+    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 
     Examples
     --------
