@@ -81,6 +81,27 @@ def main(argv=None):
     print(f"targets (m=32, 1000 examples): haar <= 1 s (warm {warm['haar: fit + score, warm']:.3f} s), "
           f"sampled <= 10 s (warm {warm['sampled: fit + score, warm']:.3f} s)")
     print(f"speed-up analyzer vs naive reference (same run, same problem): {t_naive / t_fast:.0f}x (target >= 100x)")
+    t_refuse = refusal_time()
+    print(f"refusing an analysis that cannot fit the memory budget (m=2000, k=3): {t_refuse * 1e3:.2f} ms, "
+          f"{t_refuse / warm['haar: fit + score, warm']:.4f} of one warm haar analysis")
+
+
+def refusal_time():
+    """Median time for the analyzer to refuse m = 2000, k = 3 (about 10 GB of minors) before any work."""
+    from sklearn_ka.exterior import MinorBudgetError
+
+    rng = np.random.default_rng(0)
+    big = ShallowMLPRegressor(2000, max_epochs=1, random_state=0).fit(rng.uniform(-1, 1, (4, 3)), rng.normal(size=4))
+    init, Xb = big.initial_model(), rng.uniform(-1, 1, (10, 3))
+
+    def refuse():
+        try:
+            KAGeometryAnalyzer(random_state=0).fit(init, Xb)
+        except MinorBudgetError:
+            return True
+        raise AssertionError("the analysis was not refused")
+
+    return timed(refuse, repeat=5)[0]
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ import time
 import numpy as np
 import torch
 
-from sklearn_ka import ShallowMLPRegressor, inner_jacobian
+from sklearn_ka import ShallowMLPRegressor
+from sklearn_ka.jacobians import inner_jacobian
 
 
 def main(argv=None):

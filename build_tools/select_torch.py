@@ -24,7 +24,7 @@ nothing. Standard library only: it runs before anything is installed.
 
 The decision itself is :func:`choose_install`, a pure function of its inputs; the two probes
 (:func:`detect_nvidia_gpu`, :func:`index_reachable`) take their system calls as arguments, so
-tests/test_select_torch.py checks every branch without a GPU or a network.
+tests/packaging/test_select_torch.py checks every branch without a GPU or a network.
 """
 
 from __future__ import annotations

@@ -1,7 +1,21 @@
 """sklearn-ka: train shallow MLPs reproducibly and measure the Kolmogorov-Arnold geometry of their inner map.
 
-Data flows one way through the sub-packages: ``targets`` -> ``engine`` -> ``neural_network``
--> ``jacobians`` -> ``exterior`` -> ``observables`` -> ``analysis`` -> ``sweeps``.
+The study this package implements: M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold
+Geometry in Shallow MLPs", arXiv:2509.12326 (2025).
+
+Layers, lowest first; each imports only layers below it (and the private ``_utils`` layer of shared
+conventions, which imports none of them)::
+
+    targets          target functions and data sets
+    engine           many one-hidden-layer MLPs trained at once on stacked parameters
+    neural_network   ShallowMLPRegressor / ShallowMLPClassifier, fit_many, critical batch size
+    jacobians        Jacobians of the inner map (and of any layer) of many kinds of model
+    exterior         exact and sampled minor matrices (exterior powers)
+    observables      the KA observables: pure functions on arrays
+    analysis         KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
+    sweeps           grids of models on joblib or Dask, stored and resumable
+    experiments      the study's experiments, as tidy tables
+    plotting, report, cli   Displays, the reproduction report, the command line
 
 The names below are imported lazily: ``import sklearn_ka`` is cheap (it loads neither torch nor
 scikit-learn), and each name is loaded from its sub-package the first time it is used, e.g. by
@@ -18,16 +32,16 @@ from ._version import __version__  # noqa: F401 (re-exported)
 #: public name -> the sub-package that defines it
 _LAZY = {
     "KAGeometryAnalyzer": "analysis",
+    "SampledKAGeometryAnalyzer": "analysis",
     "ka_scorer": "analysis",
-    "ACTIVATIONS": "engine",
-    "get_activation": "engine",
-    "inner_factors": "jacobians",
-    "inner_jacobian": "jacobians",
     "CriticalBatchSize": "neural_network",
     "ShallowMLPClassifier": "neural_network",
     "ShallowMLPRegressor": "neural_network",
     "estimate_critical_batch_size": "neural_network",
     "fit_many": "neural_network",
+    "observable_key": "observables",
+    "parse_observable_key": "observables",
+    "load_sweep": "sweeps",
     "summarize": "sweeps",
     "sweep": "sweeps",
     "TargetFunction": "targets",
@@ -44,30 +58,28 @@ _SUBPACKAGES = frozenset({
 })
 
 __all__ = [
-    "ACTIVATIONS",
     "CriticalBatchSize",
     "KAGeometryAnalyzer",
+    "SampledKAGeometryAnalyzer",
     "ShallowMLPClassifier",
     "ShallowMLPRegressor",
     "TargetFunction",
     "estimate_critical_batch_size",
     "fit_many",
-    "get_activation",
-    "inner_factors",
-    "inner_jacobian",
     "ka_scorer",
     "list_targets",
+    "load_sweep",
     "make_ka_regression",
     "make_target",
+    "observable_key",
+    "parse_observable_key",
     "register_target",
     "summarize",
     "sweep",
 ]
 
 if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
-    from .analysis import KAGeometryAnalyzer, ka_scorer
-    from .engine import ACTIVATIONS, get_activation
-    from .jacobians import inner_factors, inner_jacobian
+    from .analysis import KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
     from .neural_network import (
         CriticalBatchSize,
         ShallowMLPClassifier,
@@ -75,7 +87,8 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
         estimate_critical_batch_size,
         fit_many,
     )
-    from .sweeps import summarize, sweep
+    from .observables import observable_key, parse_observable_key
+    from .sweeps import load_sweep, summarize, sweep
     from .targets import TargetFunction, list_targets, make_ka_regression, make_target, register_target
 
 

@@ -39,7 +39,27 @@ _KEY = re.compile(r"^(?P<name>[a-z_]+?)_k(?P<k>[1-9][0-9]*)(?:_q(?P<q>[0-9.eE+-]
 
 
 class ObservableKey(NamedTuple):
-    """A parsed key: the observable's name, the minor size ``k`` and the rate ``q`` (None if none)."""
+    """A parsed observable key.
+
+    Attributes
+    ----------
+    name : str
+        The observable's name, one of :data:`OBSERVABLES` (e.g. ``"zero_rows"``).
+    k : int
+        The minor size.
+    q : float or None
+        The size-1 false-positive rate of the zero-row observables; None for the others.
+
+    See Also
+    --------
+    observable_key, parse_observable_key
+
+    Examples
+    --------
+    >>> key = ObservableKey("pr_normalized", 3)
+    >>> str(key)
+    'pr_normalized_k3'
+    """
 
     name: str
     k: int
@@ -64,6 +84,17 @@ def observable_key(name: str, k: int, q: float | None = None) -> str:
     Returns
     -------
     str
+        E.g. ``"zero_rows_k3_q0.01"``; ``q`` is written with ``:g``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, ``k < 1``, or a ``q`` given to an observable without one (or missing
+        from one that needs it).
+
+    See Also
+    --------
+    parse_observable_key : the inverse.
 
     Examples
     --------
@@ -84,6 +115,26 @@ def observable_key(name: str, k: int, q: float | None = None) -> str:
 
 def parse_observable_key(key: str) -> ObservableKey:
     """Read a key back into ``(name, k, q)``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :meth:`KAGeometryAnalyzer.score <sklearn_ka.KAGeometryAnalyzer.score>`, e.g.
+        ``"zero_rows_k3_q0.01"`` or ``"pr_normalized_k3"``.
+
+    Returns
+    -------
+    ObservableKey
+        ``(name, k, q)``; ``q`` is None for observables without a false-positive rate.
+
+    Raises
+    ------
+    ValueError
+        When ``key`` is not an observable key; the message suggests the closest keys.
+
+    See Also
+    --------
+    observable_key : the inverse.
 
     Examples
     --------

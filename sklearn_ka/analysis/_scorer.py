@@ -8,9 +8,16 @@ from typing import Any
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from .._utils import check_param, observable_key, parse_observable_key
 from ._analyzer import KAGeometryAnalyzer
+from ._parameters import SHARED_CONSTRAINTS
 
 __all__ = ["ka_scorer"]
+
+#: The observables :meth:`KAGeometryAnalyzer.score` reports (the others are the sampled analyzer's).
+_SCORED = ("zero_rows", "consistent_zero_rows", "dependent_zero_rows", "pr", "pr_initial", "pr_max", "pr_normalized",
+           "rotation_ratio", "rotation_ratio_initial", "rotation_ratio_normalized", "column_entropy",
+           "column_entropy_initial", "column_kl")
 
 
 def _initial(estimator):
@@ -59,7 +66,8 @@ def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     Parameters
     ----------
     key : str
-        One of the keys of :meth:`KAGeometryAnalyzer.score`, e.g. ``"pr_normalized_k3"``.
+        One of the keys of :meth:`KAGeometryAnalyzer.score`, e.g. ``"pr_normalized_k3"`` (see
+        :func:`~sklearn_ka.observables.observable_key`).
     **analyzer_params
         Parameters of :class:`KAGeometryAnalyzer`.
 
@@ -68,6 +76,12 @@ def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     callable
         ``scorer(estimator, X, y=None) -> float``.
 
+    Raises
+    ------
+    ValueError
+        When ``key`` is not an observable key, names an observable the analyzer does not report,
+        or a false-positive rate the analyzer is not given (checked here, not inside a search).
+
     References
     ----------
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
@@ -75,5 +89,19 @@ def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a string naming an observable, got {key!r}.")
-    clone(KAGeometryAnalyzer(**analyzer_params))  # reject unknown parameters now, not inside a search
-    return _KAScorer(key, dict(analyzer_params))
+    # reject unknown parameters and keys now, not inside a search
+    analyzer = clone(KAGeometryAnalyzer(**analyzer_params))
+    parsed = parse_observable_key(key)
+    if parsed.name not in _SCORED:
+        raise ValueError(f"{key!r} is not reported by KAGeometryAnalyzer.score; its observables are "
+                         f"{', '.join(_SCORED)}.")
+    if parsed.name == "dependent_zero_rows" and parsed.k < 2:
+        raise ValueError(f"{key!r}: dependent zero rows exist for minor sizes k >= 2 only.")
+    if parsed.q is not None:
+        rates = check_param("false_positive_rates", analyzer.false_positive_rates,
+                            SHARED_CONSTRAINTS["false_positive_rates"], owner="KAGeometryAnalyzer")
+        keys = {observable_key(parsed.name, parsed.k, q) for q in rates}
+        if str(parsed) not in keys:
+            raise ValueError(f"{key!r}: the analyzer's false_positive_rates are {rates}; use one of "
+                             f"{', '.join(sorted(keys))} or pass false_positive_rates.")
+    return _KAScorer(str(parsed), dict(analyzer_params))

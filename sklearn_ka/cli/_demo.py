@@ -10,14 +10,16 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from .._utils import PAPER_PROTOCOL
 from ..neural_network import ShallowMLPRegressor, fit_many
 from ..targets import make_ka_regression
 
 FUNCTIONS = ("xor", "linear", "random")
 
 
-def run_demo(hidden_units: int = 32, n_samples: int = 1000, max_epochs: int = 10000, seed: int = 0,
-             analysis: bool = True, print_fn: Callable[[str], object] = print) -> pd.DataFrame:
+def run_demo(hidden_units: int = max(PAPER_PROTOCOL.hidden_units), n_samples: int = PAPER_PROTOCOL.n_samples,
+             max_epochs: int = PAPER_PROTOCOL.max_epochs, seed: int = 0, analysis: bool = True,
+             print_fn: Callable[[str], object] = print) -> pd.DataFrame:
     """Train the three published targets at once and print train/test R^2, epochs and time.
 
     The paper protocol of the study [1]_ (n = 3 inputs, batch 250, Adam lr 0.01, patience 50, an
@@ -51,10 +53,13 @@ def run_demo(hidden_units: int = 32, n_samples: int = 1000, max_epochs: int = 10
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
     t0 = time.perf_counter()
-    train = [make_ka_regression(f, n_samples, 3, random_state=2 * seed, function_seed=seed) for f in FUNCTIONS]
-    test = [make_ka_regression(f, n_samples, 3, random_state=2 * seed + 1, function_seed=seed) for f in FUNCTIONS]
-    models = [ShallowMLPRegressor(hidden_units, batch_size=250, max_epochs=max_epochs, random_state=seed)
-              for _ in FUNCTIONS]
+    p = PAPER_PROTOCOL
+    train = [make_ka_regression(f, n_samples, p.n_features, random_state=2 * seed, function_seed=seed)
+             for f in FUNCTIONS]
+    test = [make_ka_regression(f, n_samples, p.n_features, random_state=2 * seed + 1, function_seed=seed)
+            for f in FUNCTIONS]
+    protocol = dict(p.training(), learning_rate=p.learning_rate, max_epochs=max_epochs)
+    models = [ShallowMLPRegressor(hidden_units, random_state=seed, **protocol) for _ in FUNCTIONS]
     fit_many(models, [X for X, _ in train], [y for _, y in train], eval_set=list(test))
     rows = []
     for f, m, (X, y), (Xt, yt) in zip(FUNCTIONS, models, train, test):
@@ -62,8 +67,9 @@ def run_demo(hidden_units: int = 32, n_samples: int = 1000, max_epochs: int = 10
                      "epochs": m.n_epochs_, "best_epoch": m.best_epoch_, "stop": m.stop_reason_,
                      "train_time_s": m.fit_time_})
     table = pd.DataFrame(rows)
-    print_fn(f"sklearn-ka demo: paper protocol (n=3, m={hidden_units}, {n_samples} train / {n_samples} test, "
-             f"batch 250, Adam lr=0.01, patience 50), trained together with fit_many\n")
+    print_fn(f"sklearn-ka demo: paper protocol (n={p.n_features}, m={hidden_units}, {n_samples} train / {n_samples} "
+             f"test, batch {p.batch_size}, Adam lr={p.learning_rate}, patience {p.patience}), trained together with "
+             "fit_many\n")
     print_fn(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if analysis:
         from ._demo_analysis import print_observables

@@ -8,17 +8,18 @@ from typing import Any
 
 import pandas as pd
 
+from .._utils import observable_key as key
 from ..analysis import KAGeometryAnalyzer
 
 _ROWS = [
     # (label, key, key of the initial value in the same score or None: score the initial model, scale)
-    ("zero rows k=3, q1=1% (%)", "zero_rows_k3_q0.01", None, 100),
-    ("dependent zero rows k=3, q1=1% (%)", "dependent_zero_rows_k3_q0.01", None, 100),
-    ("participation ratio k=3", "pr_k3", "pr_initial_k3", 1),
-    ("participation ratio k=2", "pr_k2", "pr_initial_k2", 1),
-    ("rotation ratio k=3", "rotation_ratio_k3", "rotation_ratio_initial_k3", 1),
-    ("column entropy k=3", "column_entropy_k3", "column_entropy_initial_k3", 1),
-    ("column KL to initial k=3", "column_kl_k3", None, 1),
+    ("zero rows k=3, q1=1% (%)", key("zero_rows", 3, 0.01), None, 100),
+    ("dependent zero rows k=3, q1=1% (%)", key("dependent_zero_rows", 3, 0.01), None, 100),
+    ("participation ratio k=3", key("pr", 3), key("pr_initial", 3), 1),
+    ("participation ratio k=2", key("pr", 2), key("pr_initial", 2), 1),
+    ("rotation ratio k=3", key("rotation_ratio", 3), key("rotation_ratio_initial", 3), 1),
+    ("column entropy k=3", key("column_entropy", 3), key("column_entropy_initial", 3), 1),
+    ("column KL to initial k=3", key("column_kl", 3), None, 1),
 ]
 
 

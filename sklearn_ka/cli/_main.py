@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from .._utils import PAPER_PROTOCOL
 from .._version import __version__
 from ._types import int_at_least
 
@@ -35,7 +36,8 @@ examples:
 """
 
 #: The demo's mini-batch size (the paper's); the training set must hold at least one batch.
-DEMO_BATCH_SIZE = 250
+#: (The conventions layer loads lazily: reading the protocol imports neither numpy nor torch.)
+DEMO_BATCH_SIZE = PAPER_PROTOCOL.batch_size
 
 
 def _add_demo_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -76,15 +76,15 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None)
     """
     import os
 
+    from .._utils import check_device
     from ..report import reproduce
-    from ..report._reproduce import check_device
 
     try:
-        check_device(args.device)
+        check_device(args.device, name="--device")
     except ValueError as exc:
         if parser is None:
-            raise SystemExit(f"--device: {exc}") from None
-        parser.error(f"argument --device: {exc}")
+            raise SystemExit(str(exc)) from None
+        parser.error(str(exc))  # e.g. "--device='cuda' was requested but no CUDA GPU is available ..."
     workers = args.n_jobs if args.n_jobs is not None else max(1, min(8, os.cpu_count() or 1))
     out = args.out if args.out is not None else DEFAULT_OUT["full" if args.full else "quick"]
     res = reproduce(out, quick=not args.full, n_jobs=workers, seeds=args.seeds, device=args.device,

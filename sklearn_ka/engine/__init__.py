@@ -4,8 +4,11 @@ The model, its activation and the training protocol are described in the user gu
 :ref:`training`.
 """
 
+from .._utils import torch_threads
 from ._activations import ACTIVATIONS, Activation, get_activation
-from ._training import TrainingResult, pack_parameters, torch_threads, train_stacked, unpack_parameters
+from ._parameters import pack_parameters, unpack_parameters
+from ._stopping import TrainingResult
+from ._training import train_stacked
 
 __all__ = [
     "ACTIVATIONS",

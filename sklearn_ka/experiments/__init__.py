@@ -16,9 +16,9 @@ that it can run tiny in a test or at the paper's scale.
 7. :func:`significance`: trained vs initial, bootstrap CI and permutation p-value.
 """
 
+from .._utils import PAPER_PROTOCOL
 from ._batch_size import BATCH_SIZES, ConsistentRowMeasure, batch_size_experiment
 from ._bootstrap import BootstrapMeasure, bootstrap_experiment, train_deep_mlp
-from ._common import PAPER_PROTOCOL
 from ._evolution import SnapshotMeasure, evolution, snapshot_levels
 from ._interpolation import FAMILIES, interpolation
 from ._significance import paired_observables, significance

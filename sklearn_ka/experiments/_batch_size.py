@@ -9,13 +9,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils import (
+    PAPER_PROTOCOL,
+    Integers,
+    InvalidParameterError,
+    observable_key,
+    validate_params,
+)
 from ..sweeps import sweep
-from ._common import PAPER_PROTOCOL, check_int_sequence, check_positive_int, make_analyzer, protocol_grid
+from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, observable_of, protocol_grid, sequence_of
 
 __all__ = ["batch_size_experiment", "ConsistentRowMeasure"]
 
 #: The mini-batch sizes of the batch-size experiment (see :ref:`exp-batch-size`).
 BATCH_SIZES: tuple[int, ...] = (32, 64, 128, 256, 512, 1000)
+
+_CONSTRAINTS = {
+    **PROTOCOL_CONSTRAINTS,
+    "batch_sizes": sequence_of(Integers(1), owner="batch_size_experiment"),
+    "device": device_of("batch_size_experiment"),
+}
+
+
+def check_batch_sizes(batch_sizes: list[int], n_samples: int, *, owner: str) -> None:
+    """Every mini-batch must fit in the ``n_samples`` training examples."""
+    too_big = [b for b in batch_sizes if b > n_samples]
+    if too_big:
+        raise InvalidParameterError(f"{owner}: batch sizes {too_big} exceed n_samples={n_samples}.")
 
 
 class ConsistentRowMeasure:
@@ -47,10 +67,25 @@ class ConsistentRowMeasure:
         Fraction of the examples at which a consistently zero neuron is zero.
     """
 
-    def __init__(self, false_positive_rates: Sequence[float] = (1e-4, 1e-3, 1e-2),
-                 consistent_fraction: float = 0.99) -> None:
+    #: The quantities measured per rate ``q1`` (their columns: :meth:`column`).
+    QUANTITIES: tuple[str, ...] = ("consistent_neurons", "consistent_small_weight_overlap",
+                                   "consistent_negative_bias")
+
+    def __init__(self, false_positive_rates: Sequence[float] = PAPER_PROTOCOL.false_positive_rates,
+                 consistent_fraction: float = PAPER_PROTOCOL.consistent_fraction) -> None:
         self.false_positive_rates = tuple(false_positive_rates)
         self.consistent_fraction = consistent_fraction
+
+    @classmethod
+    def column(cls, quantity: str, q: float) -> str:
+        """The column name of ``quantity`` (one of :attr:`QUANTITIES`) at the rate ``q``.
+
+        ``q`` is written as in the observable keys (``:g``), e.g.
+        ``ConsistentRowMeasure.column("consistent_neurons", 0.01) == "consistent_neurons_q0.01"``.
+        """
+        if quantity not in cls.QUANTITIES:
+            raise ValueError(f"quantity must be one of {cls.QUANTITIES}; got {quantity!r}.")
+        return f"{quantity}_q{float(q):g}"
 
     def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         from ..analysis import KAGeometryAnalyzer
@@ -66,29 +101,27 @@ class ConsistentRowMeasure:
             frac = (row_means < an.thresholds_[(1, q)]).mean(axis=0)
             consistent = np.flatnonzero(frac >= self.consistent_fraction)
             n_c = consistent.size
-            out[f"consistent_neurons_q{q:g}"] = int(n_c)
-            if n_c:
-                out[f"consistent_small_weight_overlap_q{q:g}"] = float(np.isin(consistent, order[:n_c]).mean())
-                out[f"consistent_negative_bias_q{q:g}"] = float(np.mean(a[consistent] < 0))
-            else:
-                out[f"consistent_small_weight_overlap_q{q:g}"] = float("nan")
-                out[f"consistent_negative_bias_q{q:g}"] = float("nan")
+            overlap = float(np.isin(consistent, order[:n_c]).mean()) if n_c else float("nan")
+            negative = float(np.mean(a[consistent] < 0)) if n_c else float("nan")
+            for quantity, value in zip(self.QUANTITIES, (int(n_c), overlap, negative)):
+                out[self.column(quantity, q)] = value
         return out
 
 
 def batch_size_experiment(
     functions: Sequence[str] = ("random", "xor"),
     batch_sizes: Sequence[int] = BATCH_SIZES,
-    hidden_units: int = 32,
-    seeds: Iterable[int] = range(4),
+    hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
-    n_samples: int = 1000,
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Train each function at each mini-batch size; split zero rows into consistent and example-dependent.
 
@@ -107,6 +140,8 @@ def batch_size_experiment(
         Training protocol (see :func:`static_comparison`).
     analyzer, n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
+    device : str, default="cpu"
+        Torch device that trains the models (see :func:`static_comparison`).
 
     Returns
     -------
@@ -128,23 +163,23 @@ def batch_size_experiment(
     >>> df["batch_size"].tolist()
     [10, 40]
     """
-    batch_sizes = check_int_sequence("batch_sizes", batch_sizes)
-    n_samples = check_positive_int("n_samples", n_samples, 2)
-    too_big = [b for b in batch_sizes if b > n_samples]
-    if too_big:
-        raise ValueError(f"batch sizes {too_big} exceed n_samples={n_samples}.")
-    check_positive_int("hidden_units", hidden_units)
+    p = validate_params(dict(batch_sizes=batch_sizes, n_samples=n_samples, hidden_units=hidden_units,
+                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS,
+                        owner="batch_size_experiment")
+    check_batch_sizes(p["batch_sizes"], p["n_samples"], owner="batch_size_experiment")
     an = make_analyzer(analyzer)
-    qs = (1e-4, 1e-3, 1e-2) if an is False else tuple(an.get_params()["false_positive_rates"])
-    cf = 0.99 if an is False else an.get_params()["consistent_fraction"]
-    grid = protocol_grid(batch_size=batch_sizes[0], max_epochs=max_epochs, patience=patience,
-                         hidden_units=[hidden_units])
-    grid["batch_size"] = batch_sizes
+    qs = PAPER_PROTOCOL.false_positive_rates if an is False else tuple(an.get_params()["false_positive_rates"])
+    cf = PAPER_PROTOCOL.consistent_fraction if an is False else an.get_params()["consistent_fraction"]
+    grid = protocol_grid(batch_size=p["batch_sizes"][0], max_epochs=p["max_epochs"], patience=p["patience"],
+                         device=p["device"], hidden_units=[p["hidden_units"]])
+    grid["batch_size"] = p["batch_sizes"]
     df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=an,
-               measure=ConsistentRowMeasure(qs, cf), n_samples=n_samples, n_jobs=n_jobs, store=store,
+               measure=ConsistentRowMeasure(qs, cf), n_samples=p["n_samples"], n_jobs=n_jobs, store=store,
                verbose=verbose)
-    for c in [c for c in df.columns if c.startswith("zero_rows_k")]:
-        cons = "consistent_" + c
-        if cons in df:
-            df["example_dependent_" + c] = df[c] - df[cons]
+    for c in list(df.columns):
+        key = observable_of(c)
+        if key is not None and key.name == "zero_rows" and observable_key("consistent_zero_rows", key.k, key.q) in df:
+            df[observable_key("example_dependent_zero_rows", key.k, key.q)] = (
+                df[c] - df[observable_key("consistent_zero_rows", key.k, key.q)])
     return df
+

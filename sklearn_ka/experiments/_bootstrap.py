@@ -11,18 +11,31 @@ import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
+from .._utils import PAPER_PROTOCOL, InstanceOf, Integers, check_device, check_sequence, r2_score, validate_params
+from ..engine import torch_threads
 from ..neural_network import ShallowMLPRegressor, fit_many
 from ..sweeps import make_sweep_data, sweep
-from ._batch_size import BATCH_SIZES
-from ._common import PAPER_PROTOCOL, check_int_sequence, check_positive_int, measure_store, protocol_grid, substore
+from ._batch_size import BATCH_SIZES, check_batch_sizes
+from ._common import (
+    PROTOCOL_CONSTRAINTS,
+    device_of,
+    measure_store,
+    protocol_grid,
+    sequence_of,
+    substore,
+)
 
 __all__ = ["bootstrap_experiment", "BootstrapMeasure", "train_deep_mlp"]
 
-
-def _r2(y, pred):
-    y = np.asarray(y, dtype=np.float64)
-    ss = np.sum((y - y.mean()) ** 2)
-    return float(1 - np.sum((y - pred) ** 2) / ss) if ss > 0 else float("nan")
+_CONSTRAINTS = {
+    **PROTOCOL_CONSTRAINTS,
+    "function": [InstanceOf(str, "a registered target name")],
+    "batch_sizes": sequence_of(Integers(1), owner="bootstrap_experiment"),
+    "wide_units": [Integers(1)],
+    "second_units": [Integers(1)],
+    "hidden_layer_sizes": sequence_of(Integers(1), owner="bootstrap_experiment", unique=False),
+    "device": device_of("bootstrap_experiment"),
+}
 
 
 def train_deep_mlp(
@@ -32,12 +45,13 @@ def train_deep_mlp(
     y_val: ArrayLike,
     hidden_layer_sizes: Sequence[int] = (32, 32),
     *,
-    batch_size: int = 250,
-    learning_rate: float = 0.01,
-    max_epochs: int = 10000,
-    patience: int = 50,
+    batch_size: int = PAPER_PROTOCOL.batch_size,
+    learning_rate: float = PAPER_PROTOCOL.learning_rate,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     random_state: int | None = 0,
     n_threads: int = 1,
+    device: str = "cpu",
 ) -> dict[str, float | int]:
     """Train a GeLU MLP with several hidden layers with the paper protocol (the deep control).
 
@@ -70,33 +84,37 @@ def train_deep_mlp(
         Seeds the initialisation and the shuffling.
     n_threads : int, default=1
         Torch threads.
+    device : str, default="cpu"
+        Torch device that trains the network: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
     Returns
     -------
     dict
-        ``train_r2``, ``test_r2`` (on ``X_val``), ``n_epochs``, ``best_epoch``.
+        ``train_r2``, ``test_r2`` (on ``X_val``; scikit-learn's :func:`~sklearn.metrics.r2_score`,
+        so a constant target scores 1.0 when predicted exactly and 0.0 otherwise), ``n_epochs``,
+        ``best_epoch``.
     """
-    from ..engine import torch_threads
-
+    sizes = check_sequence("hidden_layer_sizes", hidden_layer_sizes, Integers(1), allow_empty=True,
+                           owner="train_deep_mlp")
+    device = check_device(device, owner="train_deep_mlp")
     with torch_threads(n_threads):
-        return _train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes, batch_size, learning_rate, max_epochs,
-                               patience, random_state)
+        return _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_epochs,
+                               patience, random_state, torch.device(device))
 
 
-def _train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes, batch_size, learning_rate, max_epochs, patience,
-                    random_state):
-    sizes = [check_positive_int("hidden_layer_sizes", h) for h in hidden_layer_sizes]
+def _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_epochs, patience, random_state,
+                    device):
     X = np.asarray(X, dtype=np.float64)
     X_val = np.asarray(X_val, dtype=np.float64)
     if not (1 <= batch_size <= len(X)):
-        raise ValueError(f"batch_size must be in [1, {len(X)}]; got {batch_size}.")
+        raise ValueError(f"train_deep_mlp: batch_size must be in [1, {len(X)}]; got {batch_size}.")
     rng = np.random.default_rng(random_state)
     dims = [X.shape[1], *sizes, 1]
     params = []
     for d_in, d_out in zip(dims[:-1], dims[1:]):
         W = torch.tensor(rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out)), dtype=torch.float32,
-                         requires_grad=True)
-        b = torch.zeros(d_out, dtype=torch.float32, requires_grad=True)
+                         device=device, requires_grad=True)
+        b = torch.zeros(d_out, dtype=torch.float32, device=device, requires_grad=True)
         params += [W, b]
 
     def forward(x):
@@ -105,13 +123,15 @@ def _train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes, batch_size, learning
             h = torch.nn.functional.gelu(h @ params[i] + params[i + 1])
         return (h @ params[-2] + params[-1]).squeeze(-1)
 
-    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(np.asarray(y), dtype=torch.float32)
-    Xv, yv = torch.tensor(X_val, dtype=torch.float32), torch.tensor(np.asarray(y_val), dtype=torch.float32)
+    def tensor(a):
+        return torch.tensor(np.asarray(a), dtype=torch.float32, device=device)
+
+    Xt, yt, Xv, yv = tensor(X), tensor(y), tensor(X_val), tensor(y_val)
     opt = torch.optim.Adam(params, lr=learning_rate)
     best = (float("inf"), 0, [p.detach().clone() for p in params])
     epoch = 0
     for epoch in range(1, max_epochs + 1):
-        perm = torch.from_numpy(rng.permutation(len(X)))
+        perm = torch.from_numpy(rng.permutation(len(X))).to(device)
         for s in range(0, len(X), batch_size):
             idx = perm[s:s + batch_size]
             opt.zero_grad()
@@ -127,8 +147,9 @@ def _train_deep_mlp(X, y, X_val, y_val, hidden_layer_sizes, batch_size, learning
     with torch.no_grad():
         for p, b in zip(params, best[2]):
             p.copy_(b)
-        pred, pred_v = forward(Xt).double().numpy(), forward(Xv).double().numpy()
-    return {"train_r2": _r2(y, pred), "test_r2": _r2(y_val, pred_v), "n_epochs": epoch, "best_epoch": best[1]}
+        pred, pred_v = forward(Xt).double().cpu().numpy(), forward(Xv).double().cpu().numpy()
+    return {"train_r2": float(r2_score(y, pred)), "test_r2": float(r2_score(y_val, pred_v)), "n_epochs": epoch,
+            "best_epoch": best[1]}
 
 
 class BootstrapMeasure:
@@ -168,9 +189,10 @@ class BootstrapMeasure:
                                "n_samples.")
         kw = dict(batch_size=model.batch_size_, max_epochs=model.max_epochs, patience=model.patience,
                   learning_rate=model.learning_rate)
+        device = str(model.device)  # the second MLPs and the deep control train where the base model did
         inner0 = model.initial_model()
-        boot = ShallowMLPRegressor(self.second_units, random_state=seed, **kw)
-        boot0 = ShallowMLPRegressor(self.second_units, random_state=seed, **kw)
+        boot = ShallowMLPRegressor(self.second_units, random_state=seed, device=device, **kw)
+        boot0 = ShallowMLPRegressor(self.second_units, random_state=seed, device=device, **kw)
         H, Ht, H0, H0t = model.transform(X), model.transform(Xt), inner0.transform(X), inner0.transform(Xt)
         fit_many([boot, boot0], [H, H0], [y, y], eval_set=[(Ht, yt), (H0t, yt)], n_threads=1)
         out = {}
@@ -178,7 +200,7 @@ class BootstrapMeasure:
             out[f"{name}_train_r2"] = float(est.score(A, y))
             out[f"{name}_test_r2"] = float(est.score(At, yt))
             out[f"{name}_n_epochs"] = int(est.n_epochs_)
-        deep = train_deep_mlp(X, y, Xt, yt, self.hidden_layer_sizes, random_state=seed, **kw)
+        deep = train_deep_mlp(X, y, Xt, yt, self.hidden_layer_sizes, random_state=seed, device=device, **kw)
         out.update({f"deep_{k}": v for k, v in deep.items() if k != "best_epoch"})
         return out
 
@@ -186,18 +208,19 @@ class BootstrapMeasure:
 def bootstrap_experiment(
     function: str = "xor",
     batch_sizes: Sequence[int] = BATCH_SIZES,
-    hidden_units: int = 32,
-    seeds: Iterable[int] = range(4),
+    hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
     wide_units: int = 264,
     second_units: int = 32,
     hidden_layer_sizes: Sequence[int] = (32, 32),
-    n_samples: int = 1000,
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Training R^2 of the bootstrapped model and its three controls, per batch size.
 
@@ -223,6 +246,8 @@ def bootstrap_experiment(
         Training protocol.
     n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep` (two sweeps: ``store/base`` and ``store/wide``).
+    device : str, default="cpu"
+        Torch device that trains every model, the controls included (see :func:`static_comparison`).
 
     Returns
     -------
@@ -243,28 +268,26 @@ def bootstrap_experiment(
     >>> sorted(df["model"])
     ['base(4)', 'bootstrapped', 'bootstrapped_initial', 'deep(4, 4)', 'wide(6)']
     """
-    batch_sizes = check_int_sequence("batch_sizes", batch_sizes)
-    n_samples = check_positive_int("n_samples", n_samples, 2)
-    too_big = [b for b in batch_sizes if b > n_samples]
-    if too_big:
-        raise ValueError(f"batch sizes {too_big} exceed n_samples={n_samples}.")
-    check_positive_int("hidden_units", hidden_units)
-    check_positive_int("wide_units", wide_units)
-    check_positive_int("second_units", second_units)
-    sizes = hidden_layer_sizes
-    if isinstance(sizes, (str, bytes)) or not np.iterable(sizes) or not len(sizes):
-        raise ValueError(f"hidden_layer_sizes must be a non-empty tuple of widths; got {hidden_layer_sizes!r}.")
-    hidden_layer_sizes = tuple(check_positive_int("hidden_layer_sizes", h) for h in hidden_layer_sizes)
-    if not isinstance(function, str):
-        raise TypeError(f"function must be a registered target name; got {type(function).__name__}.")
-    grid = protocol_grid(batch_size=batch_sizes[0], max_epochs=max_epochs, patience=patience)
-    grid["batch_size"] = batch_sizes
-    base = sweep({**grid, "hidden_units": [hidden_units]}, functions=[function], seeds=seeds, analyzer=False,
-                 measure=BootstrapMeasure(function, n_samples, second_units, hidden_layer_sizes),
-                 n_samples=n_samples, n_jobs=n_jobs, verbose=verbose,
-                 store=measure_store(store, "base", [second_units, hidden_layer_sizes]))
-    wide = sweep({**grid, "hidden_units": [wide_units]}, functions=[function], seeds=seeds, analyzer=False,
-                 n_samples=n_samples, n_jobs=n_jobs, store=substore(store, "wide"), verbose=verbose)
+    p = validate_params(dict(function=function, batch_sizes=batch_sizes, n_samples=n_samples, hidden_units=hidden_units,
+                             wide_units=wide_units, second_units=second_units, hidden_layer_sizes=hidden_layer_sizes,
+                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS,
+                        owner="bootstrap_experiment")
+    check_batch_sizes(p["batch_sizes"], p["n_samples"], owner="bootstrap_experiment")
+    hidden_layer_sizes = tuple(p["hidden_layer_sizes"])
+    grid = protocol_grid(batch_size=p["batch_sizes"][0], max_epochs=p["max_epochs"], patience=p["patience"],
+                         device=p["device"])
+    grid["batch_size"] = p["batch_sizes"]
+    common = dict(functions=[function], seeds=seeds, analyzer=False, n_samples=p["n_samples"], n_jobs=n_jobs,
+                  verbose=verbose)
+    base = sweep({**grid, "hidden_units": [p["hidden_units"]]},
+                 measure=BootstrapMeasure(function, p["n_samples"], p["second_units"], hidden_layer_sizes),
+                 store=measure_store(store, "base", [p["second_units"], hidden_layer_sizes]), **common)
+    wide = sweep({**grid, "hidden_units": [p["wide_units"]]}, store=substore(store, "wide"), **common)
+    return _models_frame(base, wide, p["hidden_units"], p["wide_units"], hidden_layer_sizes)
+
+
+def _models_frame(base, wide, hidden_units, wide_units, hidden_layer_sizes):
+    """One row per (batch size, seed, model) from the base sweep (with its measure columns) and the wide one."""
     rows = []
     deep_name = f"deep{tuple(hidden_layer_sizes)}".replace(",)", ")")
     for _, r in base.iterrows():

@@ -1,50 +1,55 @@
-"""Shared helpers of the experiments: argument checks, the paper protocol, analyzer templates."""
+"""Shared helpers of the experiments: argument constraints, the protocol grid, analyzer templates, stores."""
 
 from __future__ import annotations
 
-import numbers
+import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from .._utils import Integers, InvalidParameterError, ObservableKey, check_device, check_sequence, parse_observable_key
 
-__all__ = ["PAPER_PROTOCOL", "check_positive_int", "check_int_sequence", "substore", "protocol_grid",
-           "make_analyzer"]
-
-#: The training protocol of the published runs (see :ref:`training-protocol`), as
-#: ShallowMLPRegressor parameters.
-PAPER_PROTOCOL: dict[str, int] = {"batch_size": 250, "max_epochs": 10000, "patience": 50}
+__all__ = ["PROTOCOL_CONSTRAINTS", "sequence_of", "device_of", "observable_of", "substore", "protocol_grid",
+           "make_analyzer", "analyzer_params", "measure_store"]
 
 
-def check_positive_int(name, value, low=1):
-    """An integer >= ``low`` or a clear ``ValueError``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
+def sequence_of(item: Any, *, owner: str, unique: bool = True):
+    """A :func:`~sklearn_ka._utils.validate_params` check: a non-empty sequence of ``item`` values."""
+
+    def check(name, values):
+        return check_sequence(name, values, item, unique=unique, owner=owner)
+
+    return check
 
 
-def check_int_sequence(name, values, low=1):
-    """A non-empty sequence of distinct integers >= ``low``."""
-    if isinstance(values, (str, bytes)) or not np.iterable(values):
-        raise TypeError(f"{name} must be a sequence of integers >= {low}; got {values!r}.")
-    out = [check_positive_int(name, v, low) for v in values]
-    if not out:
-        raise ValueError(f"{name} is empty; give at least one value.")
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name} contains duplicates: {out}.")
-    return out
+def device_of(owner: str):
+    """A :func:`~sklearn_ka._utils.validate_params` check of a torch device name (``"cpu"``, ``"cuda[:N]"``)."""
+
+    def check(name, value):
+        return check_device(value, owner=owner, name=name)
+
+    return check
 
 
-def check_real_sequence(name, values):
-    """A non-empty sequence of distinct finite floats."""
-    if isinstance(values, (str, bytes)) or not np.iterable(values):
-        raise TypeError(f"{name} must be a sequence of numbers; got {values!r}.")
-    out = [float(v) for v in values]
-    if not out:
-        raise ValueError(f"{name} is empty; give at least one value.")
-    if not all(np.isfinite(out)):
-        raise ValueError(f"{name} must be finite; got {out}.")
-    return out
+#: Constraints of the training-protocol arguments shared by the experiments (``batch_size`` is
+#: checked by the estimator grid of the sweep, which also accepts ``"auto"`` and ``None``).
+PROTOCOL_CONSTRAINTS: dict[str, Any] = {
+    "n_samples": [Integers(2)],
+    "hidden_units": [Integers(1)],
+    "max_epochs": [Integers(1)],
+    "patience": [Integers(1)],
+}
+
+
+def observable_of(column: Any) -> ObservableKey | None:
+    """The parsed observable key of a column name, or None for any other column."""
+    if not isinstance(column, str) or "_k" not in column:  # cheap test first: most columns are no keys
+        return None
+    try:
+        return parse_observable_key(column)
+    except ValueError:
+        return None
 
 
 def substore(store, name):
@@ -52,15 +57,20 @@ def substore(store, name):
     if store is None:
         return None
     if not isinstance(store, (str, os.PathLike)):
-        raise TypeError(f"store must be a directory path or None; got {type(store).__name__}.")
+        raise InvalidParameterError(f"store must be a directory path or None; got {type(store).__name__}.")
     return str(Path(store) / name)
 
 
-def protocol_grid(*, batch_size, max_epochs, patience, **extra):
-    """A one-point sweep ``param_grid`` with the training protocol and extra lists."""
-    grid = {"batch_size": [batch_size], "max_epochs": [check_positive_int("max_epochs", max_epochs)],
-            "patience": [check_positive_int("patience", patience)]}
+def protocol_grid(*, batch_size, max_epochs, patience, device="cpu", **extra):
+    """A one-point sweep ``param_grid`` with the training protocol and extra lists.
+
+    The device enters the grid only when it is not the CPU (the estimator's default), so CPU
+    sweeps keep their definitions, store hashes and columns.
+    """
+    grid = {"batch_size": [batch_size], "max_epochs": [max_epochs], "patience": [patience]}
     grid.update(extra)
+    if device != "cpu":
+        grid["device"] = [device]
     return grid
 
 
@@ -78,7 +88,7 @@ def make_analyzer(analyzer):
 
 
 def analyzer_params(analyzer):
-    """The parameters (without random_state / n_jobs) of an analyzer template, for measures."""
+    """The analyzer template of an experiment that needs one (``analyzer=False`` is refused)."""
     an = make_analyzer(analyzer)
     if an is False:
         raise ValueError("this experiment needs an analyzer; analyzer=False is not allowed here.")
@@ -90,8 +100,5 @@ def measure_store(store, name, config):
     so measure settings go into the store path (another setting never reuses stale results)."""
     if store is None:
         return None
-    import hashlib
-    import json
-
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=repr).encode()).hexdigest()[:10]
     return substore(store, f"{name}-{digest}")

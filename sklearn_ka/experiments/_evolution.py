@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..sweeps import sweep
-from ._common import PAPER_PROTOCOL, analyzer_params, check_positive_int, protocol_grid
+from .._utils import PAPER_PROTOCOL, check_real, validate_params
+from ..sweeps import RESULT_COLUMNS, sweep
+from ._common import PROTOCOL_CONSTRAINTS, analyzer_params, device_of, protocol_grid
+
+_CONSTRAINTS = {**PROTOCOL_CONSTRAINTS, "device": device_of("evolution")}
 
 __all__ = ["evolution", "snapshot_levels"]
 
@@ -41,11 +44,11 @@ def snapshot_levels(step: float = 0.05, start: float = 0.0, stop: float = 1.0) -
     tuple of float
         The levels, for :class:`~sklearn_ka.ShallowMLPRegressor`'s ``snapshot_r2``.
     """
-    step = float(step)
-    if not (0 < step <= 1):
-        raise ValueError(f"r2_step must be in (0, 1]; got {step!r}.")
-    if not (np.isfinite(start) and start < stop <= 1):
-        raise ValueError(f"need start < stop <= 1; got start={start!r}, stop={stop!r}.")
+    step = check_real("step", step, 0, 1, low_open=True, owner="snapshot_levels")
+    start = check_real("start", start, owner="snapshot_levels")
+    stop = check_real("stop", stop, high=1, owner="snapshot_levels")
+    if not start < stop:
+        raise ValueError(f"snapshot_levels: need start < stop <= 1; got start={start!r}, stop={stop!r}.")
     levels = np.arange(start, stop + 1e-9, step)
     return (_FIRST_EPOCH,) + tuple(float(round(v, 10)) for v in levels if v <= 1)
 
@@ -91,18 +94,19 @@ class SnapshotMeasure:
 
 def evolution(
     function: str = "xor",
-    hidden_units: int = 32,
-    seeds: Iterable[int] = range(4),
+    hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
     r2_step: float = 0.05,
-    n_samples: int = 1000,
-    batch_size: int = PAPER_PROTOCOL["batch_size"],
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    batch_size: int = PAPER_PROTOCOL.batch_size,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
     **function_params: Any,
 ) -> pd.DataFrame:
     """Every KA observable at regular steps of training R^2 during one training run per seed.
@@ -130,6 +134,8 @@ def evolution(
         Analyzer template (its ``random_state`` is set to the seed).
     n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
+    device : str, default="cpu"
+        Torch device that trains the models (see :func:`static_comparison`).
     **function_params
         Family parameters of ``function``, e.g. ``lam=0.8`` for ``lambda_xor``.
 
@@ -153,16 +159,22 @@ def evolution(
     >>> sorted(set(df["stage"]))
     ['final', 'initial', 'snapshot']
     """
-    check_positive_int("hidden_units", hidden_units)
+    p = validate_params(dict(hidden_units=hidden_units, n_samples=n_samples, max_epochs=max_epochs, patience=patience,
+                             device=device), _CONSTRAINTS, owner="evolution")
     an = analyzer_params(analyzer)
-    levels = snapshot_levels(r2_step)
-    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience,
-                         hidden_units=[hidden_units], snapshot_r2=[levels])
+    levels = snapshot_levels(check_real("r2_step", r2_step, 0, 1, low_open=True, owner="evolution"))
+    grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"], device=p["device"],
+                         hidden_units=[p["hidden_units"]], snapshot_r2=[levels])
     fp = {function: {k: [v] for k, v in function_params.items()}} if function_params else None
     df = sweep(grid, functions=[function], function_params=fp, seeds=seeds, analyzer=an,
-               measure=SnapshotMeasure(an), n_samples=n_samples, n_jobs=n_jobs, store=store, verbose=verbose)
+               measure=SnapshotMeasure(an), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
+    return _points(df, function_params)
+
+
+def _points(df, function_params):
+    """The sweep's rows expanded into one row per analysed point (initial, snapshots, final)."""
     keys = [c for c in df.attrs["sweep"]["result_columns"] if c not in ("evolution_json", "analysis_time")
-            and c not in ("train_r2", "test_r2", "n_epochs", "best_epoch", "stop_reason", "fit_time")]
+            and c not in RESULT_COLUMNS]
     rows = []
     for _, r in df.iterrows():
         base = {"function": r["function"], **{k: r[k] for k in function_params}, "hidden_units": int(r["hidden_units"]),

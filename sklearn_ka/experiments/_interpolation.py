@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils import PAPER_PROTOCOL, Options, Reals, check_sequence, validate_params
 from ..sweeps import sweep
-from ._common import PAPER_PROTOCOL, check_positive_int, check_real_sequence, make_analyzer, protocol_grid
+from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, protocol_grid
 
 __all__ = ["interpolation", "FAMILIES"]
 
@@ -22,21 +23,28 @@ FAMILIES: dict[str, tuple[str, tuple]] = {
     "so_xor": ("alpha", tuple(range(10))),
 }
 
+_CONSTRAINTS = {
+    **PROTOCOL_CONSTRAINTS,
+    "family": [Options(*FAMILIES)],
+    "device": device_of("interpolation"),
+}
+
 
 def interpolation(
     family: str = "lambda_xor",
     values: Sequence[float] | None = None,
-    hidden_units: int = 32,
-    seeds: Iterable[int] = range(4),
+    hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
-    n_samples: int = 1000,
-    batch_size: int = PAPER_PROTOCOL["batch_size"],
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    batch_size: int = PAPER_PROTOCOL.batch_size,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Train a family of targets over its parameter and measure every observable per point.
 
@@ -58,6 +66,8 @@ def interpolation(
         Training protocol (see :func:`static_comparison`).
     analyzer, n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
+    device : str, default="cpu"
+        Torch device that trains the models (see :func:`static_comparison`).
 
     Returns
     -------
@@ -79,18 +89,18 @@ def interpolation(
     >>> df["value"].tolist()
     [0.2, 0.5]
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {sorted(FAMILIES)}; got {family!r}.")
+    p = validate_params(dict(family=family, hidden_units=hidden_units, n_samples=n_samples, max_epochs=max_epochs,
+                             patience=patience, device=device), _CONSTRAINTS, owner="interpolation")
     param, default = FAMILIES[family]
-    values = list(default) if values is None else check_real_sequence("values", values)
+    values = list(default) if values is None else check_sequence("values", values, Reals(), owner="interpolation")
     if family == "so_xor":
         if any(v != int(v) or v < 0 for v in values):
-            raise ValueError(f"so_xor's alpha values must be integers >= 0; got {values}.")
+            raise ValueError(f"interpolation: so_xor's alpha values must be integers >= 0; got {values}.")
         values = [int(v) for v in values]
-    check_positive_int("hidden_units", hidden_units)
-    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience, hidden_units=[hidden_units])
+    grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"],
+                         device=p["device"], hidden_units=[p["hidden_units"]])
     df = sweep(grid, functions=[family], function_params={family: {param: values}}, seeds=seeds,
-               analyzer=make_analyzer(analyzer), n_samples=n_samples, n_jobs=n_jobs, store=store, verbose=verbose)
+               analyzer=make_analyzer(analyzer), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
     df.insert(1, "parameter", param)
     df.insert(2, "value", df[param].astype(float))
     return df

@@ -7,25 +7,41 @@ bootstrap confidence interval of its mean and tested with a permutation test.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Iterable, Sequence
+from math import comb
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._utils import (
+    PAPER_PROTOCOL,
+    InstanceOf,
+    Integers,
+    Reals,
+    as_generator,
+    observable_key,
+    parse_observable_key,
+    validate_params,
+)
 from ..observables import induced_false_positive_rate
+from ._common import observable_of
 from ._static import FUNCTIONS, WIDTHS, static_comparison
 
 __all__ = ["significance", "paired_observables"]
 
-_PAIRS = (
-    (r"pr_k(\d+)", "pr_initial_k{0}"),
-    (r"rotation_ratio_k(\d+)", "rotation_ratio_initial_k{0}"),
-    (r"column_entropy_k(\d+)", "column_entropy_initial_k{0}"),
-)
+#: Observables compared with the initial model's own value: name -> the initial value's name.
+_INITIAL = {"pr": "pr_initial", "rotation_ratio": "rotation_ratio_initial", "column_entropy": "column_entropy_initial"}
+#: Observables taken as absent at initialisation (reference 0).
+_ZERO_AT_INITIALISATION = ("column_kl", "dependent_zero_rows", "consistent_zero_rows")
+
+_CONSTRAINTS = {
+    "frame": [InstanceOf(pd.DataFrame, "a pandas DataFrame")],
+    "confidence_level": [Reals(0, 1, low_open=True, high_open=True)],
+    "n_resamples": [Integers(1)],
+}
 
 
 def paired_observables(columns: Iterable[str]) -> list[tuple[str, str | float]]:
@@ -50,22 +66,22 @@ def paired_observables(columns: Iterable[str]) -> list[tuple[str, str | float]]:
     cols = list(columns)
     out = []
     for c in cols:
-        for pattern, ref in _PAIRS:
-            mt = re.fullmatch(pattern, c)
-            if mt and ref.format(mt.group(1)) in cols:
-                out.append((c, ref.format(mt.group(1))))
-        if re.fullmatch(r"zero_rows_k\d+_q.+", c):
+        key = observable_of(c)
+        if key is None:
+            continue
+        if key.name in _INITIAL and observable_key(_INITIAL[key.name], key.k) in cols:
+            out.append((c, observable_key(_INITIAL[key.name], key.k)))
+        if key.name == "zero_rows":
             out.append((c, "q(k)"))
-        elif re.fullmatch(r"(column_kl_k\d+|dependent_zero_rows_k\d+_q.+|consistent_zero_rows_k\d+_q.+)", c):
+        elif key.name in _ZERO_AT_INITIALISATION:
             out.append((c, 0.0))
     return out
 
 
 def _reference(frame, ref, col):
     if isinstance(ref, str) and ref == "q(k)":
-        mt = re.fullmatch(r"zero_rows_k(\d+)_q(.+)", col)
-        k, q1 = int(mt.group(1)), float(mt.group(2))
-        return np.array([float(induced_false_positive_rate(q1, int(m), k)) if k <= m else np.nan
+        key = parse_observable_key(col)
+        return np.array([float(induced_false_positive_rate(key.q, int(m), key.k)) if key.k <= m else np.nan
                          for m in frame["hidden_units"]])
     if isinstance(ref, str):
         return frame[ref].to_numpy(dtype=float)
@@ -104,8 +120,6 @@ def _test(trained, initial, *, paired, n_resamples, confidence_level, rng):
         else:
             pt = stats.permutation_test((trained, initial), _mean_diff, permutation_type="independent",
                                         vectorized=True, n_resamples=n_resamples, random_state=rng)
-            from math import comb
-
             res["min_p_value"] = min(1.0, 2.0 / comb(2 * n, n))
         res["p_value"] = float(pt.pvalue)
     return res
@@ -122,7 +136,7 @@ def significance(
     random_state: int | np.random.Generator | None = 0,
     functions: Sequence[str] = FUNCTIONS,
     widths: Sequence[int] = WIDTHS,
-    seeds: Iterable[int] = range(4),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
@@ -178,29 +192,14 @@ def significance(
     if frame is None:
         frame = static_comparison(functions, widths, seeds, n_jobs=n_jobs, store=store, verbose=verbose,
                                   **static_params)
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame or None; got {type(frame).__name__}.")
+    args = validate_params(dict(frame=frame, confidence_level=confidence_level, n_resamples=n_resamples),
+                           _CONSTRAINTS, owner="significance")
     by = [by] if isinstance(by, str) else list(by)
     missing = [c for c in by if c not in frame.columns]
     if missing:
-        raise ValueError(f"by names unknown column(s) {missing}.")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive integer; got {n_resamples!r}.")
-    pairs = paired_observables(frame.columns)
-    if observables is not None:
-        observables = [observables] if isinstance(observables, str) else list(observables)
-        known = dict(pairs)
-        bad = [o for o in observables if o not in known]
-        if bad:
-            raise ValueError(f"observable(s) {bad} have no initial-model reference in the frame; known: "
-                             f"{sorted(known)}.")
-        pairs = [(o, known[o]) for o in observables]
-    if not pairs:
-        raise ValueError("the frame has no observable with an initial-model reference (analyzer columns such as "
-                         "pr_k3 and pr_initial_k3); run static_comparison with an analyzer.")
-    rng = np.random.default_rng(random_state)
+        raise ValueError(f"significance: by names unknown column(s) {missing}.")
+    pairs = _selected_pairs(frame, observables)
+    rng = as_generator(random_state)
     rows = []
     for key, group in frame.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -208,8 +207,25 @@ def significance(
             trained = group[col].to_numpy(dtype=float)
             initial = _reference(group, ref, col)
             ok = np.isfinite(trained) & np.isfinite(initial)
-            res = _test(trained[ok], initial[ok], paired=paired, n_resamples=n_resamples,
-                        confidence_level=confidence_level, rng=rng)
+            res = _test(trained[ok], initial[ok], paired=paired, n_resamples=args["n_resamples"],
+                        confidence_level=args["confidence_level"], rng=rng)
             rows.append({**dict(zip(by, key)), "observable": col, "reference": str(ref), **res,
                          "test": "paired" if paired else "independent"})
     return pd.DataFrame(rows)
+
+
+def _selected_pairs(frame, observables):
+    """The (observable, reference) pairs to test: all the frame has, or the requested ones."""
+    pairs = paired_observables(frame.columns)
+    if observables is not None:
+        observables = [observables] if isinstance(observables, str) else list(observables)
+        known = dict(pairs)
+        bad = [o for o in observables if o not in known]
+        if bad:
+            raise ValueError(f"significance: observable(s) {bad} have no initial-model reference in the frame; "
+                             f"known: {sorted(known)}.")
+        pairs = [(o, known[o]) for o in observables]
+    if not pairs:
+        raise ValueError("significance: the frame has no observable with an initial-model reference (analyzer "
+                         "columns such as pr_k3 and pr_initial_k3); run static_comparison with an analyzer.")
+    return pairs

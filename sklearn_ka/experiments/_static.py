@@ -9,29 +9,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils import PAPER_PROTOCOL, Integers, observable_key, validate_params
 from ..sweeps import sweep
-from ._common import PAPER_PROTOCOL, check_int_sequence, make_analyzer, protocol_grid
+from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, protocol_grid, sequence_of
 
 __all__ = ["static_comparison", "static_tables"]
 
 FUNCTIONS = ("xor", "linear", "random")
-WIDTHS = (4, 8, 16, 32)
+WIDTHS = PAPER_PROTOCOL.hidden_units
+
+_CONSTRAINTS = {
+    **PROTOCOL_CONSTRAINTS,
+    "widths": sequence_of(Integers(1), owner="static_comparison"),
+    "device": device_of("static_comparison"),
+}
 
 
 def static_comparison(
     functions: Sequence[str] = FUNCTIONS,
     widths: Sequence[int] = WIDTHS,
-    seeds: Iterable[int] = range(4),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
-    n_samples: int = 1000,
-    batch_size: int = PAPER_PROTOCOL["batch_size"],
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    batch_size: int = PAPER_PROTOCOL.batch_size,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     analyzer: Any = None,
     measure: Callable[..., dict] | None = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Train every function x width x seed with the paper protocol and measure its KA geometry.
 
@@ -69,6 +77,10 @@ def static_comparison(
         Sweep store directory: a rerun resumes where it stopped.
     verbose : int, default=0
         Progress bar when >= 1.
+    device : str, default="cpu"
+        Torch device that trains the models: ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (checked before
+        any work). A device other than the CPU becomes an estimator parameter of the sweep (a
+        ``device`` column, and another store definition).
 
     Returns
     -------
@@ -90,10 +102,12 @@ def static_comparison(
     >>> df[["function", "hidden_units", "seed"]].values.tolist()
     [['xor', 4, 0]]
     """
-    widths = check_int_sequence("widths", widths)
-    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience, hidden_units=widths)
+    p = validate_params(dict(widths=widths, n_samples=n_samples, max_epochs=max_epochs, patience=patience,
+                             device=device), _CONSTRAINTS, owner="static_comparison")
+    grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"],
+                         device=p["device"], hidden_units=p["widths"])
     return sweep(grid, functions=list(functions), seeds=seeds, analyzer=make_analyzer(analyzer), measure=measure,
-                 n_samples=n_samples, n_jobs=n_jobs, store=store, verbose=verbose)
+                 n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
 
 
 def _stats(values):
@@ -106,7 +120,8 @@ def _stats(values):
 
 
 def static_tables(
-    frame: pd.DataFrame, width: int = 32, false_positive_rates: Sequence[float] = (1e-4, 1e-3, 1e-2)
+    frame: pd.DataFrame, width: int = max(WIDTHS),
+    false_positive_rates: Sequence[float] = PAPER_PROTOCOL.false_positive_rates,
 ) -> pd.DataFrame:
     """Tables I-III of the paper from a :func:`static_comparison` frame, in tidy form.
 
@@ -143,43 +158,69 @@ def static_tables(
     missing = need - set(frame.columns)
     if missing:
         raise ValueError(f"frame lacks the column(s) {sorted(missing)}; pass the result of static_comparison.")
-    rows = []
     functions = list(dict.fromkeys(frame["function"]))
+    at = frame[frame["hidden_units"] == width]
+    rows = _table_1(frame, functions) + _table_2(frame, at, functions, width, false_positive_rates)
+    rows += _table_3(frame, at, functions, width)
+    return pd.DataFrame(rows, columns=["table", "row", "quantity", "column", "mean", "std", "count", "unit"])
+
+
+def _cell(table, row, quantity, column, values, unit=""):
+    return dict(table=table, row=row, quantity=quantity, column=column,
+                **dict(zip(("mean", "std", "count"), _stats(values))), unit=unit)
+
+
+def _table_1(frame, functions):
+    """Training R^2 per function and width."""
+    rows = []
     for f in functions:
         for m in sorted(frame["hidden_units"].unique()):
             sub = frame[(frame["function"] == f) & (frame["hidden_units"] == m)]
             if len(sub):
-                rows.append(dict(table="I", row=f, quantity="train_r2", column=f"m = {m}",
-                                 **dict(zip(("mean", "std", "count"), _stats(sub["train_r2"]))), unit=""))
-    at = frame[frame["hidden_units"] == width]
-    if len(at) and f"zero_rows_k3_q{false_positive_rates[0]:g}" in frame.columns:
-        for f in functions:
-            sub = at[at["function"] == f]
-            if not len(sub):
-                continue
-            for quantity, template in (("zero", "zero_rows_k3_q{q:g}"),
-                                       ("dependent(2)", "dependent_zero_rows_k2_q{q:g}"),
-                                       ("dependent(3)", "dependent_zero_rows_k3_q{q:g}")):
-                for q in false_positive_rates:
-                    col = template.format(q=q)
-                    if col not in sub:
-                        continue
-                    rows.append(dict(table="II", row=f"{f}({width})", quantity=quantity, column=f"q1 = {100 * q:g}%",
-                                     **dict(zip(("mean", "std", "count"), _stats(100 * sub[col]))), unit="%"))
-    if len(at) and "pr_k1" in frame.columns:
-        ks = [k for k in (1, 2, 3) if f"pr_k{k}" in frame.columns]
-        for f in functions:
-            sub = at[at["function"] == f]
-            for k in ks:
-                if len(sub):
-                    rows.append(dict(table="III", row=f"{f}({width})", quantity=f"pr_k{k}", column=f"k = {k}",
-                                     **dict(zip(("mean", "std", "count"), _stats(sub[f"pr_k{k}"]))), unit=""))
-        init = at.drop_duplicates("seed")  # same seed and width: the same initial network on the same X
+                rows.append(_cell("I", f, "train_r2", f"m = {m}", sub["train_r2"]))
+    return rows
+
+
+#: Table II: (quantity, observable, k) per row group.
+_TABLE_2 = (("zero", "zero_rows", 3), ("dependent(2)", "dependent_zero_rows", 2),
+            ("dependent(3)", "dependent_zero_rows", 3))
+
+
+def _table_2(frame, at, functions, width, false_positive_rates):
+    """Size-3 zero rows and dependent zero rows at ``width``, in percent."""
+    rows = []
+    if not (len(at) and observable_key("zero_rows", 3, false_positive_rates[0]) in frame.columns):
+        return rows
+    for f in functions:
+        sub = at[at["function"] == f]
+        if not len(sub):
+            continue
+        for quantity, name, k in _TABLE_2:
+            for q in false_positive_rates:
+                col = observable_key(name, k, q)
+                if col in sub:
+                    rows.append(_cell("II", f"{f}({width})", quantity, f"q1 = {100 * q:g}%", 100 * sub[col], "%"))
+    return rows
+
+
+def _table_3(frame, at, functions, width):
+    """Participation ratios at ``width``: per function, of the initial models and the maximum."""
+    rows = []
+    if not (len(at) and observable_key("pr", 1) in frame.columns):
+        return rows
+    ks = [k for k in (1, 2, 3) if observable_key("pr", k) in frame.columns]
+    for f in functions:
+        sub = at[at["function"] == f]
         for k in ks:
-            rows.append(dict(table="III", row=f"initial({width})", quantity=f"pr_initial_k{k}", column=f"k = {k}",
-                             **dict(zip(("mean", "std", "count"), _stats(init[f"pr_initial_k{k}"]))), unit=""))
-        for k in ks:
-            rows.append(dict(table="III", row=f"PR_max({width})", quantity=f"pr_max_k{k}", column=f"k = {k}",
-                             mean=float(at[f"pr_max_k{k}"].iloc[0]), std=np.nan, count=1, unit=""))
-    out = pd.DataFrame(rows, columns=["table", "row", "quantity", "column", "mean", "std", "count", "unit"])
-    return out
+            if len(sub):
+                key = observable_key("pr", k)
+                rows.append(_cell("III", f"{f}({width})", key, f"k = {k}", sub[key]))
+    init = at.drop_duplicates("seed")  # same seed and width: the same initial network on the same X
+    for k in ks:
+        key = observable_key("pr_initial", k)
+        rows.append(_cell("III", f"initial({width})", key, f"k = {k}", init[key]))
+    for k in ks:
+        key = observable_key("pr_max", k)
+        rows.append(dict(table="III", row=f"PR_max({width})", quantity=key, column=f"k = {k}",
+                         mean=float(at[key].iloc[0]), std=np.nan, count=1, unit=""))
+    return rows

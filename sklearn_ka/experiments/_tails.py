@@ -10,8 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._utils import PAPER_PROTOCOL, Integers, Reals, check_sequence, validate_params
 from ..sweeps import sweep
-from ._common import PAPER_PROTOCOL, check_int_sequence, measure_store, protocol_grid
+from ._common import PROTOCOL_CONSTRAINTS, device_of, measure_store, protocol_grid, sequence_of
+
+_CONSTRAINTS = {
+    **PROTOCOL_CONSTRAINTS,
+    "minor_sizes": sequence_of(Integers(1), owner="tails"),
+    "device": device_of("tails"),
+}
 
 __all__ = ["tails", "TailMeasure"]
 
@@ -64,18 +71,19 @@ class TailMeasure:
 
 def tails(
     functions: Sequence[str] = ("xor", "linear", "random"),
-    hidden_units: int = 32,
-    seeds: Iterable[int] = range(4),
+    hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
+    seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
     *,
     minor_sizes: Sequence[int] = (1, 2, 3),
     quantile_ranks: Sequence[float] | None = None,
-    n_samples: int = 1000,
-    batch_size: int = PAPER_PROTOCOL["batch_size"],
-    max_epochs: int = PAPER_PROTOCOL["max_epochs"],
-    patience: int = PAPER_PROTOCOL["patience"],
+    n_samples: int = PAPER_PROTOCOL.n_samples,
+    batch_size: int = PAPER_PROTOCOL.batch_size,
+    max_epochs: int = PAPER_PROTOCOL.max_epochs,
+    patience: int = PAPER_PROTOCOL.patience,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Mean excess functions of the pooled size-k minors of trained and initial models.
 
@@ -94,6 +102,8 @@ def tails(
         Training protocol (see :func:`static_comparison`).
     n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
+    device : str, default="cpu"
+        Torch device that trains the models (see :func:`static_comparison`).
 
     Returns
     -------
@@ -117,16 +127,22 @@ def tails(
     >>> sorted(set(df["model"]))
     ['initial', 'trained']
     """
-    minor_sizes = tuple(check_int_sequence("minor_sizes", minor_sizes))
+    p = validate_params(dict(minor_sizes=minor_sizes, hidden_units=hidden_units, n_samples=n_samples,
+                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS, owner="tails")
+    minor_sizes = tuple(p["minor_sizes"])
     if quantile_ranks is not None:
-        q = np.asarray(quantile_ranks, dtype=float).ravel()
-        if q.size == 0 or not np.all((q >= 0) & (q < 1)):
-            raise ValueError(f"quantile_ranks must be non-empty numbers in [0, 1); got {quantile_ranks!r}.")
+        quantile_ranks = check_sequence("quantile_ranks", quantile_ranks, Reals(0, 1, high_open=True), owner="tails")
     measure = TailMeasure(minor_sizes, quantile_ranks)
-    grid = protocol_grid(batch_size=batch_size, max_epochs=max_epochs, patience=patience, hidden_units=[hidden_units])
-    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=False, measure=measure, n_samples=n_samples,
+    grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"], device=p["device"],
+                         hidden_units=[p["hidden_units"]])
+    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=False, measure=measure, n_samples=p["n_samples"],
                n_jobs=n_jobs, store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]),
                verbose=verbose)
+    return _points(df)
+
+
+def _points(df):
+    """The sweep's rows expanded into one row per (k, model, quantile rank)."""
     rows = []
     for _, r in df.iterrows():
         base = dict(function=r["function"], hidden_units=int(r["hidden_units"]), seed=int(r["seed"]),

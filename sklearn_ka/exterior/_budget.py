@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from .._utils import Reals, check_int, check_param
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "WORKING_FACTOR",
@@ -32,15 +34,11 @@ class MinorBudgetError(ValueError):
     """A minor computation cannot fit in the memory budget (raised before allocating)."""
 
 
-def _check_shape_ints(n_samples, m, n, k):
-    for name, v in (("n_samples", n_samples), ("m", m), ("n", n), ("k", k)):
-        if isinstance(v, bool) or not isinstance(v, (int,)) and not hasattr(v, "__index__"):
-            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    n_samples, m, n, k = (int(v) for v in (n_samples, m, n, k))
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be >= 0, got {n_samples}")
-    if m < 1 or n < 1:
-        raise ValueError(f"m and n must be >= 1, got m={m}, n={n}")
+def _check_shape_ints(n_samples, m, n, k, owner):
+    n_samples = check_int("n_samples", n_samples, 0, owner=owner)
+    m = check_int("m", m, 1, owner=owner)
+    n = check_int("n", n, 1, owner=owner)
+    k = check_int("k", k, owner=owner)
     if k < 1 or k > n or k > m:
         raise ValueError(
             f"minor size k must satisfy 1 <= k <= min(m, n) = {min(m, n)} "
@@ -66,7 +64,7 @@ def minor_nbytes(n_samples: int, m: int, n: int, k: int) -> int:
     int
         ``n_samples * C(m, k) * C(n, k) * 8`` (exact Python integer, never overflows).
     """
-    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k)
+    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k, "minor_nbytes")
     return n_samples * math.comb(m, k) * math.comb(n, k) * _ITEMSIZE
 
 
@@ -90,7 +88,7 @@ def minor_working_nbytes(n_samples: int, m: int, n: int, k: int) -> int:
     int
         Bytes (exact Python integer).
     """
-    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k)
+    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k, "minor_working_nbytes")
     return WORKING_FACTOR * minor_nbytes(n_samples, m, n, k) + n_samples * m * n * _ITEMSIZE
 
 
@@ -121,11 +119,9 @@ def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int |
     """
     if max_bytes is None:
         max_bytes = DEFAULT_MAX_BYTES
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, float)):
-        raise TypeError(f"max_bytes must be a number of bytes, got {type(max_bytes).__name__}")
-    if not max_bytes > 0:
-        raise ValueError(f"max_bytes must be > 0, got {max_bytes}")
-    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k)
+    # checked, not converted: an integer budget stays an integer in the chunk arithmetic
+    check_param("max_bytes", max_bytes, [Reals(0, low_open=True)], owner="plan_example_chunks")
+    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k, "plan_example_chunks")
     per_example = minor_working_nbytes(1, m, n, k)
     if per_example > max_bytes:
         raise MinorBudgetError(
@@ -133,6 +129,7 @@ def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int |
             f"of working memory ({math.comb(m, k)} x {math.comb(n, k)} float64 minors per "
             f"example), over the budget of {max_bytes / 2**30:.3g} GiB. Alternatives: a smaller "
             f"minor size k, a larger memory budget (max_bytes), or sampled minors (a random "
-            f"subset of the k-subsets of rows; not implemented yet)."
+            f"subset of the k-subsets: sklearn_ka.exterior.MinorSample, "
+            f"sklearn_ka.analysis.SampledKAGeometryAnalyzer)."
         )
     return int(max(1, min(max(n_samples, 1), max_bytes // per_example)))

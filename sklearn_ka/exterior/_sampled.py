@@ -11,14 +11,14 @@ a trained model and its initialisation, are compared on exactly the same minors.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
-from sklearn.utils import check_random_state
 
-from ._minors import _check_k, as_float64_tensor, combination_indices, like_input
+from .._utils import Integers, as_float64_tensor, check_int, check_param, draw_seeds, like_input
+from ._indices import combination_indices
+from ._minors import _check_k
 
 __all__ = [
     "MinorSample",
@@ -89,21 +89,16 @@ def sample_combinations(
     -------
     ndarray of int64, shape (min(size, C(m, k)), k)
     """
-    for name, v in (("m", m), ("k", k)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    m, k = int(m), int(k)
+    m = check_int("m", m, owner="sample_combinations")
+    k = check_int("k", k, owner="sample_combinations")
     if not 1 <= k <= m:
         raise ValueError(f"k must satisfy 1 <= k <= m = {m}, got k={k}")
     total = math.comb(m, k)
-    if size is not None:
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise ValueError(f"the number of sampled subsets must be a positive integer or None, got {size!r}")
-        size = int(size)
+    size = check_param("size", size, [Integers(1), None], owner="sample_combinations")
     if size is None or size >= total:
         return np.array(combination_indices(m, k))
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(
-        check_random_state(random_state).randint(0, 2**31 - 1))
+        draw_seeds(random_state))
     if total <= _MAX_RANK:
         ranks = np.sort(rng.choice(total, size=size, replace=False))
         return unrank_combinations(ranks, m, k)
@@ -155,17 +150,15 @@ class MinorSample:
         n_replicates: int = 1,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
-        for name, v in (("m", m), ("n", n)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.m, self.n = int(m), int(n)
+        self.m = check_int("m", m, 1, owner="MinorSample")
+        self.n = check_int("n", n, 1, owner="MinorSample")
         self.k = _check_k(k, self.m, self.n)
-        if isinstance(n_replicates, bool) or not isinstance(n_replicates, numbers.Integral) or n_replicates < 1:
-            raise ValueError(f"n_replicates must be a positive integer, got {n_replicates!r}")
-        self.n_replicates = int(n_replicates)
+        for name, v in (("n_rows", n_rows), ("n_cols", n_cols)):
+            check_param(name, v, [Integers(1), None], owner="MinorSample")
+        self.n_replicates = check_int("n_replicates", n_replicates, 1, owner="MinorSample")
         self.n_row_subsets = math.comb(self.m, self.k)
         self.n_col_subsets = math.comb(self.n, self.k)
-        rng = np.random.default_rng(check_random_state(random_state).randint(0, 2**31 - 1))
+        rng = np.random.default_rng(draw_seeds(random_state))
         self.rows, self.cols = [], []
         for _ in range(self.n_replicates):
             self.rows.append(sample_combinations(self.m, self.k, n_rows, rng))

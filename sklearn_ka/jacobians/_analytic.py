@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from ..engine import Activation, get_activation
+from ._inputs import to_float64
 
 __all__ = [
     "is_mlp_like",
@@ -34,20 +35,6 @@ __all__ = [
     "first_layer",
     "first_layer_factors",
 ]
-
-
-def _to_float64(value, what):
-    try:  # torch tensors (possibly requiring grad, possibly on a GPU)
-        import torch
-
-        if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
-    try:
-        return np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"Could not read {what} as a float64 array: {exc}") from None
 
 
 def is_mlp_like(model: Any) -> bool:
@@ -95,8 +82,8 @@ def first_layer(model: Any) -> tuple[np.ndarray, np.ndarray, Activation]:
     except (TypeError, IndexError, KeyError):
         raise ValueError(f"{type(model).__name__}.coefs_ and .intercepts_ must be non-empty "
                          "sequences with the first layer first.") from None
-    A = _to_float64(A, "coefs_[0]")
-    a = _to_float64(a, "intercepts_[0]")
+    A = to_float64(A, "coefs_[0]")
+    a = to_float64(a, "intercepts_[0]")
     if A.ndim != 2 or a.shape != (A.shape[1],):
         raise ValueError(f"Inconsistent first layer of {type(model).__name__}: coefs_[0] must "
                          f"have shape (n, m) and intercepts_[0] shape (m,); got {A.shape} and "

@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from .._utils import Options, check_param
+
 __all__ = ["torch_jacobian"]
 
 # Examples per vmap call: bounds the memory of the batched Jacobian computation.
@@ -58,8 +60,7 @@ def torch_jacobian(
     -------
     J : ndarray of shape (n_samples, m, n), float64
     """
-    if mode not in ("auto", "forward", "reverse"):
-        raise ValueError(f"mode must be 'auto', 'forward' or 'reverse'; got {mode!r}.")
+    mode = check_param("mode", mode, [Options("auto", "forward", "reverse")])
     fn, device = _prepare(model)
     name = type(model).__name__
     Xt = torch.as_tensor(np.ascontiguousarray(X), dtype=torch.float64, device=device)

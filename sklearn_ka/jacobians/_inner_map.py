@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_array
 
 from ._analytic import (
     check_fitted_mlp,
@@ -22,6 +21,7 @@ from ._analytic import (
     is_unfitted_mlp_like,
 )
 from ._autodiff import torch_jacobian
+from ._inputs import check_dtype, check_X, is_torch_module, is_torch_tensor, unwrap_pipeline
 
 __all__ = ["inner_jacobian", "inner_factors"]
 
@@ -33,66 +33,13 @@ _SUPPORTED = (
 )
 
 
-def _is_torch_tensor(obj):
-    import torch
-
-    return isinstance(obj, torch.Tensor)
-
-
-def _is_torch_module(obj):
-    import torch
-
-    return isinstance(obj, torch.nn.Module)
-
-
 def _unsupported(model):
     return TypeError(f"Unsupported model of type {type(model).__name__}. Supported: "
                      f"{_SUPPORTED}.")
 
 
-def _check_X(X, model, n_features=None, *, what=None):
-    """Validate ``X`` as a finite 2-D float64 array, of width ``n_features`` when given."""
-    what = type(model).__name__ if what is None else what
-    if X is None:
-        raise ValueError(f"X is required to compute the Jacobian of {what}; "
-                         "only a precomputed Jacobian array can be passed without X.")
-    if _is_torch_tensor(X):
-        X = X.detach().cpu().numpy()
-    X = check_array(X, dtype=np.float64, input_name="X")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features, but {what} is expecting "
-                         f"{n_features} features as input.")
-    return X
-
-
-def _check_dtype(dtype):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.kind != "f":
-        raise ValueError(f"dtype must be a NumPy floating dtype (e.g. np.float64, np.float32); "
-                         f"got {dtype!r}.")
-    return dt
-
-
-def _unwrap_pipeline(model, X):
-    """Push ``X`` through all but the last step; return ``(last_step, X_transformed)``."""
-    if len(model) == 0:  # pragma: no cover - scikit-learn forbids empty pipelines
-        raise _unsupported(model)
-    last = model[-1]
-    if last is None or last == "passthrough":
-        raise TypeError("The last step of the Pipeline is 'passthrough'; it must be a supported "
-                        f"model: {_SUPPORTED}.")
-    if X is None:
-        raise ValueError("X is required to compute the Jacobian of a Pipeline.")
-    if len(model) > 1:
-        X = model[:-1].transform(X)
-    return last, X
-
-
 def _precomputed(J, X):
-    if _is_torch_tensor(J):
+    if is_torch_tensor(J):
         J = J.detach().cpu().numpy()
     J = np.asarray(J)
     if J.ndim != 3:
@@ -108,7 +55,7 @@ def _precomputed(J, X):
     if min(J.shape) == 0:
         raise ValueError(f"The precomputed Jacobian is empty: shape {J.shape}.")
     if X is not None:  # X is not used; only checked for consistency
-        X = _check_X(X, J, J.shape[2], what="the precomputed Jacobian")
+        X = check_X(X, J, J.shape[2], what="the precomputed Jacobian")
         if X.shape[0] != J.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but the precomputed Jacobian has "
                              f"{J.shape[0]}.")
@@ -148,17 +95,17 @@ def inner_factors(model: Any, X: ArrayLike) -> tuple[np.ndarray, np.ndarray] | N
         Unsupported model.
     """
     if isinstance(model, Pipeline):
-        model, X = _unwrap_pipeline(model, X)
+        model, X = unwrap_pipeline(model, X, _SUPPORTED)
         return inner_factors(model, X)
     if is_mlp_like(model):
         A = first_layer(model)[0]
-        X = _check_X(X, model, A.shape[0])
+        X = check_X(X, model, A.shape[0])
         return first_layer_factors(model, X)
     if is_unfitted_mlp_like(model):
         check_fitted_mlp(model)
-    if isinstance(model, np.ndarray) or _is_torch_tensor(model):
+    if isinstance(model, np.ndarray) or is_torch_tensor(model):
         return None
-    if _is_torch_module(model) or (callable(model) and not isinstance(model, type)
+    if is_torch_module(model) or (callable(model) and not isinstance(model, type)
                                    and not hasattr(model, "fit")):
         return None
     raise _unsupported(model)
@@ -231,8 +178,8 @@ def inner_jacobian(model: Any, X: ArrayLike | None = None, *, dtype: DTypeLike =
     >>> inner_jacobian(mlp, X).shape
     (20, 8, 3)
     """
-    dt = _check_dtype(dtype)
-    if isinstance(model, np.ndarray) or _is_torch_tensor(model):
+    dt = check_dtype(dtype)
+    if isinstance(model, np.ndarray) or is_torch_tensor(model):
         J = _precomputed(model, X)
     else:
         factors = inner_factors(model, X)  # MLP-like, Pipeline, or errors
@@ -240,6 +187,6 @@ def inner_jacobian(model: Any, X: ArrayLike | None = None, *, dtype: DTypeLike =
             D, W = factors
             J = D[:, :, None] * W[None, :, :]
         else:  # torch module or callable (arrays handled above)
-            X = _check_X(X, model)
+            X = check_X(X, model)
             J = torch_jacobian(model, X)
     return J if J.dtype == dt else J.astype(dt)

@@ -31,9 +31,10 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 from sklearn.pipeline import Pipeline
 
-from ._analytic import _to_float64, check_fitted_mlp, is_mlp_like, is_unfitted_mlp_like
+from .._utils import Integers, validate_params
+from ._analytic import check_fitted_mlp, is_mlp_like, is_unfitted_mlp_like
 from ._autodiff import torch_jacobian
-from ._inner_map import _check_dtype, _check_X, _unwrap_pipeline
+from ._inputs import check_dtype, check_X, to_float64, unwrap_pipeline
 
 __all__ = ["layer_jacobian", "layer_activations", "n_layers"]
 
@@ -41,6 +42,10 @@ _SUPPORTED = ("a fitted estimator with coefs_, intercepts_ and activation (sciki
               "MLPRegressor / MLPClassifier, ShallowMLPRegressor / ShallowMLPClassifier), a "
               "scikit-learn Pipeline ending in one, or a torch.nn.Sequential of nn.Linear and "
               "activation modules")
+
+
+#: Layer indices: integers (their range depends on the model, checked once it is known).
+_CONSTRAINTS = {"source": [Integers()], "target": [Integers()], "layer": [Integers()]}
 
 
 def _unsupported(model):
@@ -67,8 +72,8 @@ def _mlp_layers(model):
                          "number (at least 2) of layers: the hidden layers, then the output.")
     layers = []
     for i, (W, b) in enumerate(zip(coefs[:-1], intercepts[:-1])):
-        W = _to_float64(W, f"coefs_[{i}]")
-        b = _to_float64(b, f"intercepts_[{i}]")
+        W = to_float64(W, f"coefs_[{i}]")
+        b = to_float64(b, f"intercepts_[{i}]")
         if W.ndim != 2 or b.shape != (W.shape[1],) or (layers and layers[-1][0].shape[1] != W.shape[0]):
             raise ValueError(f"Inconsistent layer {i + 1} of {type(model).__name__}: "
                              f"coefs_[{i}] has shape {W.shape}, intercepts_[{i}] {b.shape}.")
@@ -77,9 +82,7 @@ def _mlp_layers(model):
 
 
 def _check_layers(source, target, n_hidden, what, *, output=False):
-    for name, val in (("source", source), ("target", target)):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)):
-            raise TypeError(f"{name} must be an int layer index, got {val!r}.")
+    """The layer indices' ranges for a model with ``n_hidden`` layers (their types are checked already)."""
     if target <= source:
         raise ValueError(f"target must be a later layer than source; got source={source}, "
                          f"target={target}.")
@@ -97,7 +100,7 @@ def _check_layers(source, target, n_hidden, what, *, output=False):
 def _mlp_jacobian(model, X, source, target):
     layers, act = _mlp_layers(model)
     _check_layers(source, target, len(layers), f"{type(model).__name__}")
-    H = _check_X(X, model, layers[0][0].shape[0])
+    H = check_X(X, model, layers[0][0].shape[0])
     for W, b in layers[:source]:
         H = act.numpy_fn(H @ W + b)
     J = None
@@ -113,7 +116,7 @@ def _mlp_jacobian(model, X, source, target):
 
 def _mlp_activations(model, X, layer):
     layers, act = _mlp_layers(model)
-    H = _check_X(X, model, layers[0][0].shape[0])
+    H = check_X(X, model, layers[0][0].shape[0])
     if layer == 0:
         return H
     _check_layers(0, layer, len(layers), f"{type(model).__name__}")
@@ -181,7 +184,7 @@ def _sequential_jacobian(model, X, source, target):
 
     blocks = _sequential_blocks(model)
     _check_layers(source, target, len(blocks), "the torch.nn.Sequential", output=True)
-    X = _check_X(X, model, _sequential_input_width(blocks))
+    X = check_X(X, model, _sequential_input_width(blocks))
     H = _push(blocks[:source], X)
     sub = torch.nn.Sequential(*[mod for block in blocks[source:target] for mod in block])
     return torch_jacobian(sub, H)
@@ -189,7 +192,7 @@ def _sequential_jacobian(model, X, source, target):
 
 def _sequential_activations(model, X, layer):
     blocks = _sequential_blocks(model)
-    X = _check_X(X, model, _sequential_input_width(blocks))
+    X = check_X(X, model, _sequential_input_width(blocks))
     if layer != 0:
         _check_layers(0, layer, len(blocks), "the torch.nn.Sequential", output=True)
     return _push(blocks[:layer], X)
@@ -202,7 +205,7 @@ def _sequential_activations(model, X, layer):
 def _dispatch(model, X):
     """Unwrap a Pipeline; check the model kind. Returns ``(kind, model, X)``."""
     if isinstance(model, Pipeline):
-        model, X = _unwrap_pipeline(model, X)
+        model, X = unwrap_pipeline(model, X, _SUPPORTED)
         if isinstance(model, Pipeline):  # pragma: no cover - nested pipelines
             return _dispatch(model, X)
     if is_mlp_like(model):
@@ -257,9 +260,8 @@ def layer_activations(model: Any, X: ArrayLike, layer: int) -> np.ndarray:
     -------
     H : ndarray of shape (n_samples, m_layer), float64
     """
+    layer = validate_params({"layer": layer}, _CONSTRAINTS, owner="layer_activations")["layer"]
     kind, model, X = _dispatch(model, X)
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
-        raise TypeError(f"layer must be an int layer index, got {layer!r}.")
     if kind == "mlp":
         return _mlp_activations(model, X, layer)
     return _sequential_activations(model, X, layer)
@@ -332,7 +334,9 @@ def layer_jacobian(
     >>> layer_jacobian(mlp, X, source=0, target=2).shape
     (20, 5, 3)
     """
-    dt = _check_dtype(dtype)
+    dt = check_dtype(dtype)
+    layers = validate_params({"source": source, "target": target}, _CONSTRAINTS, owner="layer_jacobian")
+    source, target = layers["source"], layers["target"]
     kind, model, X = _dispatch(model, X)
     if kind == "mlp":
         J = _mlp_jacobian(model, X, source, target)

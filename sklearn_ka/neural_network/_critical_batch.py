@@ -14,18 +14,28 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 
-from ..engine import get_activation
-from ..engine._training import train_stacked, unpack_parameters
-from ._validation import check_int, check_real
+from .._utils import InstanceOf, Integers, InvalidParameterError, Options, Reals, draw_seeds, validate_params
+from ..engine import get_activation, unpack_parameters
+from ._stacking import train_plans
 
 if TYPE_CHECKING:
     from ._shallow_mlp import ShallowMLPRegressor
 
 __all__ = ["CriticalBatchSize", "estimate_critical_batch_size"]
 
-_METHODS = ("empirical", "noise_scale")
+_CONSTRAINTS = {
+    "method": [Options("empirical", "noise_scale")],
+    "small_batch": [Integers(1)],
+    "criterion": [Reals(0, 1, low_open=True)],
+    "target_r2": [None, Reals(high=1)],
+    "n_pilots": [Integers(1)],
+    "max_epochs": [None, Integers(1)],
+    "random_state": [None, Integers(0, 2**32 - 1), InstanceOf(np.random.RandomState, "a numpy RandomState")],
+}
+
+#: Training-R^2 levels at which the full-batch pilots keep their parameters (noise-scale method).
+_SNAPSHOT_GRID = np.linspace(-1.0, 1.0, 401)
 
 
 @dataclass
@@ -68,47 +78,6 @@ class CriticalBatchSize:
     b_simple: float = float("nan")
     b_simple_corrected: float = float("nan")
     details: dict[str, Any] = field(default_factory=dict)
-
-
-def _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set):
-    rng = check_random_state(random_state)
-    seeds = rng.randint(np.iinfo(np.int32).max, size=n_pilots)
-    plans = []
-    for s in seeds:
-        pilot = clone(estimator).set_params(batch_size=None, random_state=int(s), snapshot_r2=None)
-        plans.append(pilot._prepare_fit(X, y, eval_set, data_key=("shared",)))
-    return plans
-
-
-def _run(plans, batch_size, max_epochs, snapshot_r2=None):
-    kw = dict(plans[0].engine_kwargs)
-    kw.update(max_epochs=max_epochs, verbose=0, snapshot_r2=snapshot_r2)
-    A = np.stack([p.params0[0] for p in plans])
-    a = np.stack([p.params0[1] for p in plans])
-    B = np.stack([p.params0[2] for p in plans])
-    b = np.array([float(p.params0[3]) for p in plans])
-    p0 = plans[0]
-    X_val = None if p0.X_val is None else p0.X_val[None]
-    y_val = None if p0.y_val is None else p0.y_val[None]
-    return train_stacked(A, a, B, b, p0.X[None], p0.y[None], X_val, y_val, batch_size=batch_size,
-                         shuffle_seeds=[p.shuffle_seed for p in plans], **kw)
-
-
-def _first_crossing(r2_curve, target):
-    hit = np.flatnonzero(r2_curve >= target)
-    return int(hit[0]) + 1 if hit.size else None  # epochs
-
-
-def _per_example_gradients(activation, params, n, width, X, y):
-    """Per-example gradients of the squared error, shape (N, P) (manual back-propagation)."""
-    A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(params[None], n, width))
-    act = get_activation(activation)
-    Z = X @ A + a
-    H, dH = act.numpy_fn(Z), act.numpy_deriv(Z)
-    g = 2.0 * (H @ B + b - y)  # d(residual^2)/d(prediction)
-    gZ = g[:, None] * B[None, :] * dH
-    gA = X[:, :, None] * gZ[:, None, :]
-    return np.concatenate([gA.reshape(len(X), -1), gZ, g[:, None] * H, g[:, None]], axis=1)
 
 
 def estimate_critical_batch_size(
@@ -187,58 +156,88 @@ def estimate_critical_batch_size(
     .. [2] S. McCandlish, J. Kaplan, D. Amodei and the OpenAI Dota Team, "An Empirical Model
        of Large-Batch Training", arXiv:1812.06162, 2018. https://arxiv.org/abs/1812.06162
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
-    small_batch = check_int("small_batch", small_batch, low=1)
-    criterion = check_real("criterion", criterion, low=0, high=1, low_open=True)
-    n_pilots = check_int("n_pilots", n_pilots, low=1)
-    if target_r2 is not None:
-        target_r2 = check_real("target_r2", target_r2, high=1)
-    if random_state is None:
-        random_state = estimator.random_state
-    plans = _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set)
-    p0 = plans[0]
-    N, n = p0.X.shape
-    if small_batch > N:
-        raise ValueError(f"small_batch={small_batch} exceeds the {N} training samples.")
-    max_epochs = p0.engine_kwargs["max_epochs"] if max_epochs is None else check_int("max_epochs", max_epochs, low=1)
-    width = p0.params0[0].shape[1]
-
-    grid = np.linspace(-1.0, 1.0, 401)  # snapshots of the full-batch pilots, for the noise scale
-    full = _run(plans, N, max_epochs, snapshot_r2=grid if method == "noise_scale" else None)
-    small = _run(plans, small_batch, max_epochs) if method == "empirical" else []
+    p = validate_params(
+        dict(method=method, small_batch=small_batch, criterion=criterion, target_r2=target_r2, n_pilots=n_pilots,
+             max_epochs=max_epochs, random_state=random_state),
+        _CONSTRAINTS, owner="estimate_critical_batch_size")
+    random_state = estimator.random_state if p["random_state"] is None else p["random_state"]
+    plans = _pilot_plans(estimator, X, y, p["n_pilots"], random_state, eval_set)
+    N = plans[0].X.shape[0]
+    if p["small_batch"] > N:
+        raise InvalidParameterError(f"small_batch={p['small_batch']} exceeds the {N} training samples.")
+    max_epochs = plans[0].engine_kwargs["max_epochs"] if p["max_epochs"] is None else p["max_epochs"]
+    full = train_plans(plans, batch_size=N, max_epochs=max_epochs, verbose=0,
+                       snapshot_r2=_SNAPSHOT_GRID if p["method"] == "noise_scale" else None)
+    small = (train_plans(plans, batch_size=p["small_batch"], max_epochs=max_epochs, verbose=0, snapshot_r2=None)
+             if p["method"] == "empirical" else [])
     best = [float(np.nanmax(r.history["train_r2"])) for r in full + small]
-    target = target_r2 if target_r2 is not None else criterion * min(best)
+    target = p["target_r2"] if p["target_r2"] is not None else p["criterion"] * min(best)
     details = {"pilot_best_train_r2": best, "n_samples": N}
+    if p["method"] == "empirical":
+        return _empirical(full, small, target, p["small_batch"], N, max_epochs, details)
+    return _noise_scale(full, plans[0], target, details)
 
-    if method == "empirical":
-        steps_per_epoch = -(-N // small_batch)
-        s_full = [_first_crossing(r.history["train_r2"], target) for r in full]
-        e_small = [_first_crossing(r.history["train_r2"], target) for r in small]
-        details.update(full_batch_steps=s_full, small_batch_epochs=e_small, small_batch=small_batch,
-                       small_batch_steps_per_epoch=steps_per_epoch)
-        if any(v is None for v in s_full + e_small):
-            raise RuntimeError(
-                f"Not every pilot reached the criterion train R^2 >= {target:.4g} within {max_epochs} epochs "
-                f"(best pilot R^2: {np.round(best, 4).tolist()}); lower target_r2/criterion or raise max_epochs."
-            )
-        e_min = float(np.mean(e_small)) * N
-        s_min = float(np.mean(s_full))
-        value = e_min / s_min
-        return CriticalBatchSize(int(np.clip(round(value), 1, N)), value, method, target, e_min=e_min,
-                                 s_min=s_min, details=details)
 
+def _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set):
+    """The pilots: clones of ``estimator`` with their own seeds, trained on the shared data."""
+    plans = []
+    for s in draw_seeds(random_state, n_pilots):
+        pilot = clone(estimator).set_params(batch_size=None, random_state=int(s), snapshot_r2=None)
+        plans.append(pilot._prepare_fit(X, y, eval_set, data_key=("shared",)))
+    return plans
+
+
+def _first_crossing(r2_curve, target):
+    hit = np.flatnonzero(r2_curve >= target)
+    return int(hit[0]) + 1 if hit.size else None  # epochs
+
+
+def _empirical(full, small, target, small_batch, N, max_epochs, details):
+    """``E_min / S_min`` from the epochs at which the pilots first reached the criterion."""
+    steps_per_epoch = -(-N // small_batch)
+    s_full = [_first_crossing(r.history["train_r2"], target) for r in full]
+    e_small = [_first_crossing(r.history["train_r2"], target) for r in small]
+    details.update(full_batch_steps=s_full, small_batch_epochs=e_small, small_batch=small_batch,
+                   small_batch_steps_per_epoch=steps_per_epoch)
+    if any(v is None for v in s_full + e_small):
+        best = details["pilot_best_train_r2"]
+        raise RuntimeError(
+            f"Not every pilot reached the criterion train R^2 >= {target:.4g} within {max_epochs} epochs "
+            f"(best pilot R^2: {np.round(best, 4).tolist()}); lower target_r2/criterion or raise max_epochs."
+        )
+    e_min = float(np.mean(e_small)) * N
+    s_min = float(np.mean(s_full))
+    value = e_min / s_min
+    return CriticalBatchSize(int(np.clip(round(value), 1, N)), value, "empirical", target, e_min=e_min,
+                             s_min=s_min, details=details)
+
+
+def _per_example_gradients(activation, params, n, width, X, y):
+    """Per-example gradients of the squared error, shape (N, P) (manual back-propagation)."""
+    A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(params[None], n, width))
+    act = get_activation(activation)
+    Z = X @ A + a
+    H, dH = act.numpy_fn(Z), act.numpy_deriv(Z)
+    g = 2.0 * (H @ B + b - y)  # d(residual^2)/d(prediction)
+    gZ = g[:, None] * B[None, :] * dH
+    gA = X[:, :, None] * gZ[:, None, :]
+    return np.concatenate([gA.reshape(len(X), -1), gZ, g[:, None] * H, g[:, None]], axis=1)
+
+
+def _noise_scale(full, plan, target, details):
+    """``B_simple`` at the full-batch pilots' first crossing of the criterion, corrected for sampling."""
+    N, n = plan.X.shape
     b_simple = []
-    X64, y64 = p0.X.astype(np.float64), p0.y.astype(np.float64)
+    X64, y64 = plan.X.astype(np.float64), plan.y.astype(np.float64)
     for r in full:
         snaps = [s for s in r.snapshots if s["level"] >= target]
         params = snaps[0]["params"] if snaps else r.params
-        g = _per_example_gradients(p0.engine_kwargs["activation"], params, n, width, X64, y64)
+        g = _per_example_gradients(plan.engine_kwargs["activation"], params, n, plan.width, X64, y64)
         G = g.mean(0)
         tr_sigma = float(((g - G) ** 2).sum(1).mean())
         b_simple.append(tr_sigma / float(G @ G))
     bs = float(np.mean(b_simple))
     corrected = N * bs / (N - 1 + bs)
     details.update(b_simple_per_pilot=b_simple)
-    return CriticalBatchSize(int(np.clip(round(corrected), 1, N)), corrected, method, target, b_simple=bs,
+    return CriticalBatchSize(int(np.clip(round(corrected), 1, N)), corrected, "noise_scale", target, b_simple=bs,
                              b_simple_corrected=corrected, details=details)

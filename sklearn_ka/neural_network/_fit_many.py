@@ -10,7 +10,8 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from numpy.typing import ArrayLike
 
-from ..engine._training import torch_threads, train_stacked
+from .._utils import Integers, Options, torch_threads, validate_params
+from ._stacking import train_plans
 
 if TYPE_CHECKING:
     from ._shallow_mlp import ShallowMLPClassifier, ShallowMLPRegressor
@@ -19,30 +20,16 @@ if TYPE_CHECKING:
 
 __all__ = ["fit_many"]
 
+# "auto" stack size on the CPU: the per-model cost of width-32 models is lowest from about 12 to
+# 24 models in one stack and doubles at 48, when the stacked tensors leave the caches (measured
+# on a 2-core machine). On a GPU one stack holds every model.
+_CPU_STACK = 16
 
-def _per_estimator(data, n_estimators, name):
-    """True when ``data`` holds one array per estimator (a list/tuple of 2-D arrays or frames)."""
-    if isinstance(data, (list, tuple)) and len(data) > 0 and all(hasattr(d, "shape") for d in data):
-        if all(len(np.shape(d)) == 2 for d in data) or name != "X":
-            if len(data) != n_estimators:
-                raise ValueError(
-                    f"{name} holds {len(data)} per-estimator arrays but {n_estimators} estimators were given; "
-                    f"pass one array shared by all, or exactly one per estimator."
-                )
-            return True
-    return False
-
-
-def _pad(arrays, width, axis=-1):
-    """Stack arrays, zero-padding their hidden-unit ``axis`` to ``width``."""
-    shape = list(arrays[0].shape)
-    shape[axis] = width
-    out = np.zeros([len(arrays)] + shape)
-    for i, v in enumerate(arrays):
-        index = [slice(None)] * v.ndim
-        index[axis] = slice(0, v.shape[axis])
-        out[(i, *index)] = v
-    return out
+_CONSTRAINTS = {
+    "n_jobs": [Integers(), None],
+    "n_threads": [Integers(1), Options("auto"), None],
+    "max_stack": [Integers(1), Options("auto"), None],
+}
 
 
 def fit_many(
@@ -85,16 +72,35 @@ def fit_many(
         Torch threads of each stacked run when ``n_jobs`` is 1 (see
         :func:`sklearn_ka.engine.train_stacked`).
     max_stack : int, "auto" or None, default="auto"
-        Most models in one stacked run. ``"auto"`` is 16 on the CPU (measured on a 2-core
-        machine: the per-model cost of width-32 models is lowest from about 12 to 24 models
-        and doubles at 48, when the stacked tensors leave the caches) and no limit on a GPU;
-        ``None`` is no limit. Grouping changes nothing but float rounding.
+        Most models in one stacked run. ``"auto"`` is 16 on the CPU, where larger stacks leave
+        the caches, and no limit on a GPU; ``None`` is no limit. Grouping changes nothing but
+        float rounding.
 
     Returns
     -------
     estimators : list
         The same estimator objects, fitted.
     """
+    estimators = _check_estimators(estimators)
+    checked = validate_params({"n_jobs": n_jobs, "n_threads": n_threads, "max_stack": max_stack}, _CONSTRAINTS,
+                              owner="fit_many")
+    n_jobs, n_threads, max_stack = checked["n_jobs"], checked["n_threads"], checked["max_stack"]
+    plans = _prepare_plans(estimators, X, y, eval_set)
+    stacks = _stacks(plans, max_stack)
+    n_workers = min(effective_n_jobs(n_jobs), len(stacks))
+    if n_workers > 1:
+        with torch_threads(1):
+            results = Parallel(n_jobs=n_workers, prefer="threads")(
+                delayed(train_plans)(stack, None) for stack in stacks)
+    else:
+        results = [train_plans(stack, n_threads) for stack in stacks]
+    for stack, stack_results in zip(stacks, results):
+        for plan, result in zip(stack, stack_results):
+            plan.estimator._finish_fit(plan, result)
+    return estimators
+
+
+def _check_estimators(estimators):
     estimators = list(estimators)
     if not estimators:
         raise ValueError("fit_many needs at least one estimator, got an empty sequence.")
@@ -105,6 +111,24 @@ def fit_many(
             )
     if len({id(e) for e in estimators}) != len(estimators):
         raise ValueError("fit_many got the same estimator object twice; pass distinct (cloned) estimators.")
+    return estimators
+
+
+def _per_estimator(data, n_estimators, name):
+    """True when ``data`` holds one array per estimator (a list/tuple of 2-D arrays or frames)."""
+    if isinstance(data, (list, tuple)) and len(data) > 0 and all(hasattr(d, "shape") for d in data):
+        if all(len(np.shape(d)) == 2 for d in data) or name != "X":
+            if len(data) != n_estimators:
+                raise ValueError(
+                    f"{name} holds {len(data)} per-estimator arrays but {n_estimators} estimators were given; "
+                    f"pass one array shared by all, or exactly one per estimator."
+                )
+            return True
+    return False
+
+
+def _prepare_plans(estimators, X, y, eval_set):
+    """Each estimator's fit plan, on the shared data or on its own."""
     K = len(estimators)
     per_x = _per_estimator(X, K, "X")
     per_y = per_x and _per_estimator(y, K, "y")
@@ -118,73 +142,34 @@ def fit_many(
         raise ValueError(
             "With per-estimator X, eval_set must be None or a list with one (X_val, y_val) pair per estimator."
         )
-
-    plans = []
-    for i, est in enumerate(estimators):
-        plans.append(
-            est._prepare_fit(
-                X[i] if per_x else X,
-                y[i] if per_y else y,
-                eval_set[i] if per_eval else eval_set,
-                data_key=None if per_x or per_eval else ("shared",),
-            )
+    return [
+        est._prepare_fit(
+            X[i] if per_x else X,
+            y[i] if per_y else y,
+            eval_set[i] if per_eval else eval_set,
+            data_key=None if per_x or per_eval else ("shared",),
         )
+        for i, est in enumerate(estimators)
+    ]
 
+
+def _stacks(plans, max_stack):
+    """Group the plans into stacked runs, widest first."""
     groups = defaultdict(list)
     for plan in plans:
         cpu = plan.engine_kwargs["device"].type == "cpu"
         # on the CPU padding costs compute, so widths train apart; on a GPU one stack is best
-        groups[plan.group_key + ((plan.params0[0].shape[1],) if cpu else ())].append(plan)
+        groups[plan.group_key + ((plan.width,) if cpu else ())].append(plan)
     stacks = []
     for group in groups.values():
         cap = _stack_cap(max_stack, group[0].engine_kwargs["device"]) or len(group)
         stacks += [group[start : start + cap] for start in range(0, len(group), cap)]
     # widest first: the costliest stacks start early when they run concurrently
-    stacks.sort(key=lambda st: -max(p.params0[0].shape[1] for p in st))
-    n_workers = min(effective_n_jobs(n_jobs), len(stacks))
-    if n_workers > 1:
-        with torch_threads(1):
-            results = Parallel(n_jobs=n_workers, prefer="threads")(
-                delayed(_train_group)(stack, None) for stack in stacks)
-    else:
-        results = [_train_group(stack, n_threads) for stack in stacks]
-    for stack, stack_results in zip(stacks, results):
-        for plan, result in zip(stack, stack_results):
-            plan.estimator._finish_fit(plan, result)
-    return estimators
+    stacks.sort(key=lambda st: -max(p.width for p in st))
+    return stacks
 
 
 def _stack_cap(max_stack, device):
     if max_stack == "auto":
-        return 16 if device.type == "cpu" else None
-    if max_stack is None:
-        return None
-    if isinstance(max_stack, bool) or not isinstance(max_stack, int) or max_stack < 1:
-        raise ValueError(f"max_stack must be a positive int, 'auto' or None, got {max_stack!r}.")
+        return _CPU_STACK if device.type == "cpu" else None
     return max_stack
-
-
-def _train_group(plans, n_threads):
-    width = max(p.params0[0].shape[1] for p in plans)
-    A = _pad([p.params0[0] for p in plans], width)
-    a = _pad([p.params0[1] for p in plans], width)
-    B = _pad([p.params0[2] for p in plans], width, axis=0)  # (m,) or (m, n_classes)
-    b = np.stack([p.params0[3] for p in plans])
-    mask = _pad([np.ones(p.params0[0].shape[1]) for p in plans], width)
-
-    shared = all(p.data_key == ("shared",) for p in plans)
-    if shared:
-        X, y = plans[0].X[None], plans[0].y[None]
-        X_val = None if plans[0].X_val is None else plans[0].X_val[None]
-        y_val = None if plans[0].y_val is None else plans[0].y_val[None]
-    else:
-        X = np.stack([p.X for p in plans])
-        y = np.stack([p.y for p in plans])
-        X_val = None if plans[0].X_val is None else np.stack([p.X_val for p in plans])
-        y_val = None if plans[0].y_val is None else np.stack([p.y_val for p in plans])
-    kw = dict(plans[0].engine_kwargs)
-    kw["verbose"] = max(p.engine_kwargs["verbose"] for p in plans)
-    return train_stacked(
-        A, a, B, b, X, y, X_val, y_val, hidden_mask=mask, batch_size=plans[0].batch_size,
-        shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, **kw,
-    )

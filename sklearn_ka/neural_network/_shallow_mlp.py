@@ -1,374 +1,42 @@
-"""ShallowMLPRegressor: the one-hidden-layer model of the KA-geometry study, on the stacked engine.
+"""The shallow MLP estimators of the KA-geometry study: a regressor and a classifier, on the stacked engine.
 
 The model, its initialisation and its training protocol are those of Freedman and Mulligan,
 "Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs" (arXiv:2509.12326, 2025); see the user
-guide, :ref:`training`.
+guide, :ref:`training`. What both estimators share lives in ``_base``.
 """
 
 from __future__ import annotations
 
-import copy
-import numbers
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from scipy.special import softmax
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    ClassNamePrefixFeaturesOutMixin,
-    RegressorMixin,
-    TransformerMixin,
-)
-from sklearn.utils import check_random_state
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ..engine import get_activation
-from ..engine._training import unpack_parameters
-from ._validation import check_int, check_real, resolve_device, resolve_dtype
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
+from .._utils import PAPER_PROTOCOL, InstanceOf, InvalidParameterError
+from ._base import BaseShallowMLP
 
 __all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
 
-_AUTO_BATCH = 250  # the critical batch size of the published xor runs of the KA-geometry paper
+
+def _check_snapshot_levels(name, value):
+    """Training-R^2 levels: a non-empty sequence of finite numbers <= 1, returned sorted."""
+    if value is None:
+        return None
+    try:
+        levels = np.sort(np.asarray(value, dtype=float).ravel())
+    except (TypeError, ValueError):
+        levels = None
+    if levels is None or levels.size == 0 or not np.all(np.isfinite(levels)) or levels.max() > 1:
+        raise InvalidParameterError(f"{name} must be None or a non-empty sequence of finite R^2 levels <= 1, "
+                                    f"got {value!r}.")
+    return levels
 
 
-@dataclass
-class _FitPlan:
-    """Everything the engine needs to train one estimator, resolved and validated."""
-
-    estimator: object
-    X: np.ndarray
-    y: np.ndarray
-    X_val: np.ndarray | None
-    y_val: np.ndarray | None
-    params0: tuple  # A (n, m), a (m,), B (m,), b () in float64, rounded to the training dtype
-    shuffle_seed: int
-    batch_size: int
-    engine_kwargs: dict
-    data_key: tuple  # identifies shared data objects across plans
-
-    @property
-    def group_key(self):
-        """Plans with equal keys can train in one stacked run."""
-        kw = self.engine_kwargs
-        snap = kw["snapshot_r2"]
-        return (
-            self.X.shape, None if self.X_val is None else self.X_val.shape, self.batch_size,
-            kw["activation"], kw["learning_rate"], kw["betas"], kw["epsilon"], kw["max_epochs"],
-            kw["patience"], kw["tol"], str(kw["dtype"]), str(kw["device"]),
-            None if snap is None else tuple(snap), kw["loss"], self.params0[2].shape[1:],
-        )
-
-
-class _BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """What the regressor and the classifier share: validation, fitting through the engine, the inner map."""
-
-    _loss = "squared_error"
-    _n_outputs = 1
-
-    def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
-                 tol, validation_fraction, dtype, device, random_state, verbose):
-        # the parameters both estimators share; each subclass lists its own in its signature
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.betas = betas
-        self.epsilon = epsilon
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.tol = tol
-        self.validation_fraction = validation_fraction
-        self.dtype = dtype
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def _encode_targets(self, y, fitting):
-        return y
-
-    def _output(self, X):
-        """Raw outputs ``sigma(X A + a) B + b`` of shape (n_samples, C)."""
-        X = self._check_input(X)
-        H = get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
-        return H @ self.coefs_[1] + self.intercepts_[1]
-
-    # ------------------------------------------------------------------ fitting
-    def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None) -> Self:
-        """Train the model on ``(X, y)``.
-
-        See the user guide, :ref:`training-protocol` and :ref:`training-early-stopping`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training inputs.
-        y : array-like of shape (n_samples,)
-            Training targets (class labels for the classifier).
-        eval_set : tuple (X_val, y_val) or None
-            Held-out data whose loss is monitored for early stopping.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        from ._fit_many import fit_many
-
-        fit_many([self], X, y, eval_set=eval_set)
-        return self
-
-    def _validate_params(self):
-        """Check every constructor parameter; return the engine keyword arguments."""
-        check_int("hidden_units", self.hidden_units, low=1)
-        get_activation(self.activation)
-        lr = check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        if not (isinstance(self.betas, (tuple, list)) and len(self.betas) == 2):
-            raise ValueError(f"betas must be a pair of floats in [0, 1), got {self.betas!r}.")
-        betas = tuple(check_real("betas", b, low=0, high=1, high_open=True) for b in self.betas)
-        eps = check_real("epsilon", self.epsilon, low=0, low_open=True)
-        max_epochs = check_int("max_epochs", self.max_epochs, low=1)
-        patience = check_int("patience", self.patience, low=1)
-        tol = check_real("tol", self.tol, low=0)
-        if self.validation_fraction is not None:
-            check_real("validation_fraction", self.validation_fraction, low=0, high=1, low_open=True, high_open=True)
-        snap = None
-        if getattr(self, "snapshot_r2", None) is not None:
-            snap = np.sort(np.asarray(self.snapshot_r2, dtype=float).ravel())
-            if snap.size == 0 or not np.all(np.isfinite(snap)) or snap.max() > 1:
-                raise ValueError(
-                    f"snapshot_r2 must be a non-empty sequence of finite R^2 levels <= 1, got {self.snapshot_r2!r}."
-                )
-        critical = getattr(self, "critical_batch_params", None)
-        if critical is not None and not isinstance(critical, dict):
-            raise TypeError(f"critical_batch_params must be a dict or None, got {type(critical).__name__}.")
-        check_int("verbose", self.verbose, low=0)
-        return dict(
-            activation=self.activation, learning_rate=lr, betas=betas, epsilon=eps, max_epochs=max_epochs,
-            patience=patience, tol=tol, snapshot_r2=snap, dtype=resolve_dtype(self.dtype),
-            device=resolve_device(self.device), verbose=self.verbose, loss=self._loss,
-        )
-
-    def _resolve_batch_size(self, n_train):
-        bs = self.batch_size
-        if bs is None:
-            return n_train
-        if isinstance(bs, str):
-            if bs == "auto":
-                return min(_AUTO_BATCH, n_train)
-            if bs == "critical":
-                return "critical"
-            raise ValueError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
-        if isinstance(bs, bool) or not isinstance(bs, numbers.Integral):
-            raise TypeError(f"batch_size must be a positive int, None, 'auto' or 'critical', got {bs!r}.")
-        if bs < 1 or bs > n_train:
-            raise ValueError(
-                f"batch_size must be in [1, n_train_samples={n_train}] (or None for full batch), got {bs}."
-            )
-        return int(bs)
-
-    def _prepare_fit(self, X, y, eval_set=None, data_key=None):
-        """Validate parameters and data, draw the initialisation: return a :class:`_FitPlan`."""
-        engine_kwargs = self._validate_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=self._loss == "squared_error",
-                             multi_output=False)
-        y = self._encode_targets(column_or_1d(y, warn=True), fitting=True)
-        if X.shape[0] < 2:
-            raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
-        X = X.astype(np.float64, copy=False)
-        rng = check_random_state(self.random_state)
-        init_seed, shuffle_seed, split_seed = (int(s) for s in rng.randint(np.iinfo(np.int32).max, size=3))
-
-        X_val = y_val = None
-        if eval_set is not None:
-            if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
-                raise ValueError("eval_set must be a pair (X_val, y_val).")
-            X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
-            y_val = column_or_1d(eval_set[1])
-            if X_val.shape[0] != y_val.shape[0] or X_val.shape[0] < 1:
-                raise ValueError(
-                    f"eval_set X_val and y_val must have the same, non-zero number of samples, "
-                    f"got {X_val.shape[0]} and {y_val.shape[0]}."
-                )
-            y_val = self._encode_targets(y_val, fitting=False)
-        elif self.validation_fraction is not None:
-            n_val = int(round(self.validation_fraction * X.shape[0]))
-            if n_val < 1 or X.shape[0] - n_val < 1:
-                raise ValueError(
-                    f"validation_fraction={self.validation_fraction} leaves no validation or no training "
-                    f"sample out of {X.shape[0]}."
-                )
-            perm = np.random.default_rng(split_seed).permutation(X.shape[0])
-            X_val, y_val = X[perm[:n_val]], y[perm[:n_val]]
-            X, y = X[perm[n_val:]], y[perm[n_val:]]
-            data_key = None
-
-        n, m = X.shape[1], self.hidden_units
-        init_rng = np.random.default_rng(init_seed)
-        A = init_rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, m))
-        C = self._n_outputs
-        B = init_rng.normal(0.0, 1.0 / np.sqrt(m), size=m if C == 1 else (m, C))
-        np_dtype = np.float32 if engine_kwargs["dtype"].itemsize == 4 else np.float64
-        params0 = tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(B.shape[1:])))
-
-        batch_size = self._resolve_batch_size(X.shape[0])
-        if batch_size == "critical":
-            if self._loss != "squared_error":
-                raise ValueError("batch_size='critical' is estimated through training R^2 and is available for "
-                                 "ShallowMLPRegressor only; pass an int, None or 'auto'.")
-            from ._critical_batch import estimate_critical_batch_size
-
-            estimate = estimate_critical_batch_size(
-                self, X, y, eval_set=None if X_val is None else (X_val, y_val),
-                **(self.critical_batch_params or {}),
-            )
-            self.critical_batch_estimate_ = estimate
-            self.critical_batch_size_ = int(estimate.batch_size)
-            batch_size = min(self.critical_batch_size_, X.shape[0])
-        elif hasattr(self, "critical_batch_size_"):
-            del self.critical_batch_size_, self.critical_batch_estimate_
-        return _FitPlan(self, X, y, X_val, y_val, params0, shuffle_seed, batch_size, engine_kwargs,
-                        data_key if data_key is not None else (id(X),))
-
-    def _finish_fit(self, plan, result):
-        """Store the engine's result as fitted attributes."""
-        n, m = plan.X.shape[1], self.hidden_units
-        C = self._n_outputs
-        width = (result.params.size - C) // (n + 1 + C)
-
-        def layers(flat):
-            A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(flat[None], n, width, C))
-            return [A[:, :m].copy(), B[:m].reshape(m, C).copy()], [a[:m].copy(), np.asarray(b, float).reshape(C).copy()]
-
-        self.coefs_, self.intercepts_ = layers(result.params)
-        A0, a0, B0, b0 = plan.params0
-        self.initial_coefs_ = [A0.copy(), B0.reshape(m, C).copy()]
-        self.initial_intercepts_ = [a0.copy(), np.asarray(b0, float).reshape(C).copy()]
-        self.n_epochs_ = self.n_iter_ = result.n_epochs
-        self.best_epoch_ = result.best_epoch
-        self.history_ = result.history
-        self.loss_curve_ = result.history["train_loss"].tolist()
-        idx = result.best_epoch - 1
-        self.best_loss_ = float(result.history["monitored_loss"][idx]) if idx >= 0 else float("nan")
-        self.batch_size_ = plan.batch_size
-        self.stop_reason_ = result.stop_reason
-        self.fit_time_ = result.train_time
-        self._n_features_out = m
-        if plan.engine_kwargs["snapshot_r2"] is not None:
-            self.snapshots_ = []
-            for snap in result.snapshots:
-                coefs, intercepts = layers(snap["params"])
-                self.snapshots_.append({"level": snap["level"], "epoch": snap["epoch"], "train_r2": snap["train_r2"],
-                                        "coefs": coefs, "intercepts": intercepts})
-        elif hasattr(self, "snapshots_"):
-            del self.snapshots_
-        return self
-
-    # --------------------------------------------------------------- inference
-    def _check_input(self, X):
-        check_is_fitted(self, "coefs_")
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64, copy=False)
-
-    def _hidden_preactivation(self, X):
-        return X @ self.coefs_[0] + self.intercepts_[0]
-
-    def transform(self, X: ArrayLike) -> np.ndarray:
-        """The inner map ``sigma(X A + a)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, hidden_units)
-            Hidden-layer activations, float64.
-        """
-        X = self._check_input(X)
-        return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
-
-    def jacobian(self, X: ArrayLike) -> np.ndarray:
-        """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
-
-        The Jacobian whose minors the KA-geometry analysis measures [1]_; see the user guide,
-        :ref:`jacobian-minors`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        J : ndarray of shape (n_samples, hidden_units, n_features), float64
-            Rows are hidden units, columns are inputs.
-
-        References
-        ----------
-        .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
-           Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
-        """
-        X = self._check_input(X)
-        d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
-        return d[:, :, None] * self.coefs_[0].T[None, :, :]
-
-    def initial_model(self) -> Self:
-        """The same network at its initialisation, as a fitted-looking estimator.
-
-        Returns
-        -------
-        model : ShallowMLPRegressor
-            A copy whose ``coefs_``/``intercepts_`` are the initial ones; it predicts, transforms
-            and gives Jacobians. ``is_initial_model_`` is True and no training history is kept.
-        """
-        check_is_fitted(self, "coefs_")
-        init = copy.copy(self)
-        for name in ("history_", "loss_curve_", "snapshots_", "best_loss_", "critical_batch_estimate_"):
-            init.__dict__.pop(name, None)
-        init.coefs_ = [c.copy() for c in self.initial_coefs_]
-        init.intercepts_ = [c.copy() for c in self.initial_intercepts_]
-        init.n_epochs_ = init.n_iter_ = init.best_epoch_ = 0
-        init.is_initial_model_ = True
-        return init
-
-    def snapshot_model(self, i: int) -> Self:
-        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator.
-
-        Parameters
-        ----------
-        i : int
-            Index into ``snapshots_`` (one snapshot per ``snapshot_r2`` level reached).
-
-        Returns
-        -------
-        model : ShallowMLPRegressor
-            A copy whose ``coefs_``/``intercepts_`` are those of the snapshot; it predicts,
-            transforms and gives Jacobians (see the user guide, :ref:`exp-evolution`).
-        """
-        check_is_fitted(self, "snapshots_")
-        snap = self.snapshots_[i]
-        model = self.initial_model()
-        model.is_initial_model_ = False
-        model.coefs_ = [c.copy() for c in snap["coefs"]]
-        model.intercepts_ = [c.copy() for c in snap["intercepts"]]
-        model.n_epochs_ = model.n_iter_ = model.best_epoch_ = snap["epoch"]
-        return model
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
-
-class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
+class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
     """One-hidden-layer MLP regressor ``f(x) = sigma(x A + a) B + b``, trained reproducibly.
 
     The model, initialisation and training protocol are those of the KA-geometry study [1]_:
@@ -470,17 +138,23 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
 
+    _parameter_constraints: dict = {
+        **BaseShallowMLP._parameter_constraints,
+        "snapshot_r2": _check_snapshot_levels,
+        "critical_batch_params": [None, InstanceOf(dict)],
+    }
+
     def __init__(
         self,
         hidden_units: int = 32,
         *,
         activation: str = "gelu",
         batch_size: int | str | None = "auto",
-        learning_rate: float = 0.01,
+        learning_rate: float = PAPER_PROTOCOL.learning_rate,
         betas: tuple[float, float] = (0.9, 0.999),
         epsilon: float = 1e-8,
-        max_epochs: int = 10000,
-        patience: int = 50,
+        max_epochs: int = PAPER_PROTOCOL.max_epochs,
+        patience: int = PAPER_PROTOCOL.patience,
         tol: float = 0.0,
         validation_fraction: float | None = None,
         snapshot_r2: ArrayLike | None = None,
@@ -498,7 +172,6 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
         )
         self.snapshot_r2 = snapshot_r2
         self.critical_batch_params = critical_batch_params
-
 
     def _encode_targets(self, y, fitting):
         y = np.asarray(y, dtype=np.float64)
@@ -522,7 +195,7 @@ class ShallowMLPRegressor(RegressorMixin, _BaseShallowMLP):
         return self._output(X).ravel()
 
 
-class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
+class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
     """One-hidden-layer MLP classifier ``softmax(sigma(x A + a) B + b)`` on the same engine.
 
     The inner map, its initialisation (``A ~ N(0, 1/n)``, zero biases), the optimiser and early
@@ -581,11 +254,11 @@ class ShallowMLPClassifier(ClassifierMixin, _BaseShallowMLP):
         *,
         activation: str = "gelu",
         batch_size: int | str | None = "auto",
-        learning_rate: float = 0.01,
+        learning_rate: float = PAPER_PROTOCOL.learning_rate,
         betas: tuple[float, float] = (0.9, 0.999),
         epsilon: float = 1e-8,
-        max_epochs: int = 10000,
-        patience: int = 50,
+        max_epochs: int = PAPER_PROTOCOL.max_epochs,
+        patience: int = PAPER_PROTOCOL.patience,
         tol: float = 0.0,
         validation_fraction: float | None = None,
         dtype: str = "float32",

@@ -4,11 +4,18 @@ numpy in, numpy out; torch in, torch out (on the tensor's device). Float64 throu
 The observables are those of Freedman and Mulligan, "Spontaneous Kolmogorov-Arnold Geometry
 in Shallow MLPs" (arXiv:2509.12326, 2025); their definitions are in the user guide,
 :ref:`observables`.
+
+Every observable the analyzers report has a key such as ``"zero_rows_k3_q0.01"`` or
+``"pr_normalized_k2"``: :func:`observable_key` builds one from its parts and
+:func:`parse_observable_key` reads one back into an :class:`ObservableKey`, so no caller needs to
+assemble or split these strings by hand.
 """
 
+from .._utils import ObservableKey, observable_key, parse_observable_key
 from ._columns import column_entropy, column_kl, column_log_probabilities, column_statistics
+from ._haar import haar_max_minor_constant, haar_rotations
 from ._participation import participation_ratio, participation_ratio_max
-from ._rotation import RotationReference, haar_max_minor_constant, haar_rotations, rotation_ratio
+from ._rotation import RotationReference, rotation_ratio
 from ._streaming_quantile import streaming_quantiles
 from ._tails import mean_excess, mean_excess_fit, quantile_ratio
 from ._zero_rows import (
@@ -23,6 +30,7 @@ from ._zero_rows import (
 )
 
 __all__ = [
+    "ObservableKey",
     "RotationReference",
     "column_entropy",
     "column_kl",
@@ -36,6 +44,8 @@ __all__ = [
     "induced_false_positive_rate",
     "mean_excess",
     "mean_excess_fit",
+    "observable_key",
+    "parse_observable_key",
     "participation_ratio",
     "participation_ratio_max",
     "quantile_ratio",

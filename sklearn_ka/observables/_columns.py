@@ -20,16 +20,12 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from ..exterior._minors import as_float64_tensor, like_input
+from .._utils import Options, as_float64_tensor, like_input, validate_params
 
 __all__ = ["column_log_probabilities", "column_entropy", "column_kl", "column_statistics"]
 
-_METHODS = ("softmax", "sum")
-
-
-def _check_method(method):
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+#: The parameter constraints shared by every function of this module.
+_CONSTRAINTS = {"method": [Options("softmax", "sum")]}
 
 
 def _log_probs(t, method):
@@ -80,7 +76,7 @@ def column_log_probabilities(Jk: ArrayLike | torch.Tensor, method: str = "softma
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    _check_method(method)
+    validate_params({"method": method}, _CONSTRAINTS, owner="column_log_probabilities")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     return like_input(_log_probs(t, method)[0], was_numpy)
 
@@ -112,7 +108,7 @@ def column_entropy(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    _check_method(method)
+    validate_params({"method": method}, _CONSTRAINTS, owner="column_entropy")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     P = t.shape[1]
     if P <= 1:
@@ -164,7 +160,7 @@ def column_statistics(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    _check_method(method)
+    validate_params({"method": method}, _CONSTRAINTS, owner="column_statistics")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     t0, _ = as_float64_tensor(Jk0, "Jk0", 3, device=t.device)
     if t.shape != t0.shape:
@@ -237,7 +233,7 @@ def column_kl(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    _check_method(method)
+    validate_params({"method": method}, _CONSTRAINTS, owner="column_kl")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     t0, _ = as_float64_tensor(Jk0, "Jk0", 3, device=t.device)
     if t.shape != t0.shape:

@@ -9,9 +9,11 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from ..exterior._minors import as_float64_tensor, like_input
+from .._utils import Options, as_float64_tensor, check_int, like_input, validate_params
 
 __all__ = ["participation_ratio", "participation_ratio_max"]
+
+_CONSTRAINTS = {"convention": [Options("l1/l2", "l2/l1")]}
 
 
 def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2") -> np.ndarray | torch.Tensor:
@@ -40,8 +42,7 @@ def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2")
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    if convention not in ("l1/l2", "l2/l1"):
-        raise ValueError(f"convention must be 'l1/l2' or 'l2/l1', got {convention!r}")
+    validate_params({"convention": convention}, _CONSTRAINTS, owner="participation_ratio")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
     flat = t.reshape(t.shape[0], -1)
     l1 = torch.linalg.vector_norm(flat, ord=1, dim=1)
@@ -81,9 +82,7 @@ def participation_ratio_max(m: int, n: int, k: int) -> float:
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    for name, v in (("m", m), ("n", n), ("k", k)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
+    m, n, k = (check_int(name, v, owner="participation_ratio_max") for name, v in (("m", m), ("n", n), ("k", k)))
     if k < 1 or k > min(m, n):
         raise ValueError(f"k must satisfy 1 <= k <= min(m, n) = {min(m, n)}, got {k}")
-    return math.sqrt(math.comb(int(m), int(k)) * math.comb(int(n), int(k)))
+    return math.sqrt(math.comb(m, k) * math.comb(n, k))

@@ -11,13 +11,8 @@ Two methods compute the denominator:
 (:func:`haar_rotations`), the same for all examples.  Per column subset ``K`` write
 ``J[:, K] = Z_K T_K`` (thin QR, ``Z_K`` m x k orthonormal); then ``det (R J)[I, K] = det T_K * det (R Z_K)[I]`` exactly,
 so ``m_p = max_K |det T_K| * max_I |det (R_p Z_K)[I]|``.  The inner maximum over the
-``C(m, k)`` row subsets of the well-conditioned ``R_p Z_K`` is found exactly by pruning:
-the largest minor among the ``t`` rows of largest norm is a lower bound ``L``; a subset
-with ``j >= 1`` rows outside the top ``t`` has ``|det| <= a_t * V_{k-1}`` (``j = 1``,
-``V_{k-1}`` the largest (k-1)-volume among the top rows) or ``<= a_t^j prod_{i<k-j} a_i``
-(``j >= 2``) by Hadamard's inequality, ``a`` the sorted row norms.  Where the bound does
-not certify ``L``, ``t`` is doubled, then all subsets are enumerated.  The result is the
-exact maximum (not an approximation).
+``C(m, k)`` row subsets of the well-conditioned ``R_p Z_K`` is found by pruning with
+Hadamard's inequality; the result is the exact maximum (not an approximation).
 
 ``"haar"`` (exact expectation).  Write ``J = U P`` (thin QR, ``U`` m x r orthonormal,
 ``r = min(m, n)``).  For Haar ``R``, ``R U`` is Haar-distributed on the Stiefel manifold
@@ -43,244 +38,34 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from ..exterior import combination_indices, face_indices
-from ..exterior._minors import as_float64_tensor, compound_chain, compound_chain_qp, like_input
+from .._utils import (
+    PAPER_PROTOCOL,
+    Integers,
+    Options,
+    as_float64_tensor,
+    as_generator,
+    check_int,
+    check_sequence,
+    like_input,
+    validate_params,
+)
+from ..exterior import combination_indices, compound_chain, compound_chain_qp
+from ._haar import _haar_orthonormal, haar_max_minor_constant, haar_rotations
+from ._max_minor import _CHUNK_BYTES, _max_abs_minor
 
-__all__ = ["haar_rotations", "haar_max_minor_constant", "RotationReference", "rotation_ratio"]
+__all__ = ["RotationReference", "rotation_ratio"]
 
-_METHODS = ("haar", "sampled")
-_PRUNE_T0 = 6  # rows kept before certifying; 5-7 measured fastest for m = 32, k = 2, 3 (12 was 20-25% slower)
-_CHUNK_BYTES = 16 << 20
+_CONSTRAINTS = {"method": [Options("haar", "sampled")], "n_rotations": [Integers(1)]}
+# a few MB per step of the haar denominator keeps the product in cache (larger steps are slower)
 _HAAR_STEP_BYTES = 2 << 20
-
-
-def _as_rng(random_state):
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.integer)):
-        if random_state is not None and int(random_state) < 0:
-            raise ValueError(f"random_state must be a non-negative integer, got {random_state}")
-        return np.random.default_rng(None if random_state is None else int(random_state))
-    if isinstance(random_state, (np.random.Generator, np.random.RandomState)):
-        return random_state
-    raise TypeError(
-        "random_state must be None, an int, a numpy Generator or a RandomState, got "
-        f"{type(random_state).__name__}"
-    )
-
-
-def _check_pos_int(v, name, minimum=1):
-    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    if int(v) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return int(v)
-
-
-def _haar_orthonormal(shape_n, m, r, rng):
-    """(N, m, r) Haar-distributed orthonormal columns: QR of a Gaussian with sign fix."""
-    G = torch.from_numpy(np.asarray(rng.standard_normal((shape_n, m, r)), dtype=np.float64))
-    Q, R = torch.linalg.qr(G)
-    d = torch.sign(torch.diagonal(R, dim1=-2, dim2=-1))
-    d = torch.where(d == 0, torch.ones_like(d), d)
-    return Q * d[:, None, :]
-
-
-def haar_rotations(
-    m: int,
-    n_rotations: int,
-    random_state: int | np.random.Generator | np.random.RandomState | None = None,
-) -> np.ndarray:
-    """Haar-distributed rotations of SO(m).
-
-    The random rotations of the rotation ratio of the study [1]_ (see the user guide:
-    :ref:`obs-rotation-ratio`).  QR of an ``m x m`` standard Gaussian matrix with the sign
-    fix ``Q diag(sign diag R)`` (Haar on O(m)); where ``det Q = -1`` the first column is
-    negated (Haar on SO(m)).
-
-    Parameters
-    ----------
-    m : int
-        Dimension (>= 1).
-    n_rotations : int
-        Number N of rotations (>= 1).
-    random_state : None, int, numpy Generator or RandomState
-
-    Returns
-    -------
-    ndarray, float64, shape (n_rotations, m, m)
-
-    References
-    ----------
-    .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
-       Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
-    """
-    m = _check_pos_int(m, "m")
-    n_rotations = _check_pos_int(n_rotations, "n_rotations")
-    rng = _as_rng(random_state)
-    Q = _haar_orthonormal(n_rotations, m, m, rng)
-    neg = torch.linalg.det(Q) < 0
-    Q[neg, :, 0] *= -1
-    return Q.numpy()
-
-
-# ----------------------------------------------------------------------------------
-# exact max |minor| with pruning
-# ----------------------------------------------------------------------------------
-def _chain_batch_last(X, k):
-    """Signed compounds of X (r, c, L) with the batch last: list of (C(r,j), C(c,j), L).
-
-    The same Laplace recursion as :func:`sklearn_ka.exterior._minors.compound_chain_qp`, kept in
-    this layout on purpose: here the batch (examples x rotations) is long and each slice runs
-    over it contiguously, 2-7x faster than the batch-first kernel; for the minors of J the
-    batch-first kernel is faster (measured: routing both through one layout slowed exact
-    size-3 minors of 1000 examples, m = 32, from 118 to 190 ms).
-    """
-    r, c, L = X.shape
-    chain = [X]
-    prev = X
-    for j in range(2, k + 1):
-        cols = combination_indices(c, j)
-        cf = face_indices(c, j)
-        P, Q, Pp = math.comb(r, j), math.comb(c, j), math.comb(r, j - 1)
-        out = torch.empty((P, Q, L), dtype=X.dtype, device=X.device)
-        start = 0
-        for i in range(r - j + 1):
-            ln = math.comb(r - 1 - i, j - 1)
-            tail = Pp - ln
-            for q in range(Q):
-                o = out[start : start + ln, q]
-                torch.mul(prev[tail:, cf[q, 0]], X[i, cols[q, 0]], out=o)
-                for t in range(1, j):
-                    o.addcmul_(prev[tail:, cf[q, t]], X[i, cols[q, t]], value=-1.0 if t % 2 else 1.0)
-            start += ln
-        prev = out
-        chain.append(out)
-    return chain
-
-
-def _max_abs_minor_full(W):
-    """max_I |det| over all k-subsets of rows; W (k, L, m) (column, batch, row)."""
-    k, L, m = W.shape
-    per = max(1, math.comb(m, k) * 3 * 8)
-    step = max(1, _CHUNK_BYTES // per)
-    out = torch.empty(L, dtype=W.dtype, device=W.device)
-    for s in range(0, L, step):
-        X = W[:, s : s + step].permute(2, 0, 1).contiguous()  # (m, k, Ls)
-        out[s : s + step] = _chain_batch_last(X, k)[-1].abs_().amax(dim=(0, 1))
-    return out
-
-
-def _largest(a, t):
-    """The ``t`` largest entries of each row of ``a`` (L, m) and their indices, descending.
-
-    On the CPU numpy's argsort of a short row is 2-3x faster than ``torch.topk``; ties may be
-    ordered differently, which does not change the (exact) maximum computed from them.
-    """
-    if a.device.type != "cpu":
-        return torch.topk(a, t, dim=-1)
-    idx = torch.from_numpy(np.argsort(-a.numpy(), axis=-1)[:, :t])
-    return torch.gather(a, -1, idx), idx
-
-
-def _max_abs_minor(W, t0=_PRUNE_T0):
-    """Exact ``max_I |det W_I|`` over the k-subsets ``I`` of the m candidate rows.
-
-    ``W`` has shape ``(k, L, m)``: the k columns, a batch of L matrices, the m rows
-    (last, contiguous).  Returns shape ``(L,)``.  Pruned with the Hadamard bounds of the
-    module docstring; the result is exact.
-    """
-    k, L, m = W.shape
-    if k == 1:
-        return W[0].abs().amax(dim=-1)
-    t = t0
-    if m <= t + 1:
-        return _max_abs_minor_full(W)
-    a2 = W[0] * W[0]
-    for c in range(1, k):
-        a2.addcmul_(W[c], W[c])
-    vals2, idx = _largest(a2, t + 1)  # (L, t+1), descending
-    it = idx[:, :t]
-    X = torch.stack([torch.gather(W[c], -1, it) for c in range(k)])  # (k, L, t)
-    chain = _chain_batch_last(X.permute(2, 0, 1).contiguous(), k)  # (t, k, L) in
-    best = chain[-1].abs_().amax(dim=(0, 1))
-    prev = chain[-2]  # (C(t,k-1), k, L)
-    vol2 = prev[:, 0] * prev[:, 0]
-    for c in range(1, prev.shape[1]):
-        vol2.addcmul_(prev[:, c], prev[:, c])
-    vol = vol2.amax(dim=0).sqrt()
-    vals = vals2.sqrt()
-    at = vals[:, t]
-    bound = at * vol
-    for j in range(2, k + 1):
-        bound = torch.maximum(bound, at**j * vals[:, : k - j].prod(dim=-1))
-    bad = bound * (1 + 1e-10) > best
-    if bool(bad.any()):
-        sub = W[:, bad]  # (k, nbad, m)
-        if 2 * t + 1 < m:
-            best[bad] = _max_abs_minor(sub, 2 * t)
-        else:
-            best[bad] = _max_abs_minor_full(sub)
-    return best
-
-
-@cache
-def _haar_constant(m, r, rel_se, seed):
-    if r == m:
-        return 1.0, 0.0, 0
-    rng = np.random.default_rng(seed)
-    vals = []
-    n = 0
-    batch = 8192
-    while True:
-        V = _haar_orthonormal(batch, m, r, rng)
-        vals.append(_max_abs_minor(V.permute(2, 0, 1)).numpy())
-        n += batch
-        x = np.concatenate(vals)
-        mean, se = x.mean(), x.std(ddof=1) / math.sqrt(x.size)
-        if (n >= 16384 and se <= rel_se * mean) or n >= 4_000_000:
-            return float(mean), float(se), n
-
-
-def haar_max_minor_constant(m: int, r: int, rel_se: float = 1e-3) -> tuple[float, float, int]:
-    """``c(m, r) = E max_I |det V[I, :]|`` over Haar-Stiefel ``V`` (m x r), ``I`` r-subsets.
-
-    The constant of the exact (``"haar"``) rotation-ratio denominator for ``k = min(m, n)``
-    (see :func:`rotation_ratio` and the user guide: :ref:`obs-rotation-ratio`).
-    Monte Carlo with a fixed internal seed (reproducible, independent of any
-    ``random_state``), adding batches of 8192 samples until the standard error is at
-    most ``rel_se`` times the mean (default 0.1 %); cached per ``(m, r, rel_se)``.
-    ``c(m, m) = 1`` exactly.
-
-    Parameters
-    ----------
-    m : int
-        Number of rows (hidden units), ``>= 1``.
-    r : int
-        Number of orthonormal columns, ``1 <= r <= m``.
-    rel_se : float, default=1e-3
-        Target relative standard error of the Monte Carlo estimate.
-
-    Returns
-    -------
-    c : float
-    se : float
-        Standard error of ``c``.
-    n_samples : int
-    """
-    m = _check_pos_int(m, "m")
-    r = _check_pos_int(r, "r")
-    if r > m:
-        raise ValueError(f"need r <= m, got m={m}, r={r}")
-    return _haar_constant(m, r, float(rel_se), 20_240_611 + 1000 * m + r)
 
 
 def _group_by_size(sizes, max_groups=4):
@@ -378,7 +163,7 @@ class RotationReference:
         n: int,
         ks: Iterable[int] | None = None,
         method: str = "haar",
-        n_rotations: int = 400,
+        n_rotations: int = PAPER_PROTOCOL.n_rotations,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         device: str | torch.device = "cpu",
     ) -> RotationReference:
@@ -400,18 +185,18 @@ class RotationReference:
         -------
         RotationReference
         """
-        m = _check_pos_int(m, "m")
-        n = _check_pos_int(n, "n")
+        owner = "RotationReference.build"
+        m = check_int("m", m, 1, owner=owner)
+        n = check_int("n", n, 1, owner=owner)
         r = min(m, n)
         if ks is None:
             ks = tuple(range(1, r + 1))
-        ks = tuple(sorted({int(_check_pos_int(k, "k")) for k in ks}))
+        ks = tuple(sorted(set(check_sequence("ks", ks, Integers(1), allow_empty=True, owner=owner))))
         if not ks or ks[-1] > r:
             raise ValueError(f"minor sizes must lie in 1..min(m, n) = {r}, got {ks}")
-        if method not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-        n_rotations = _check_pos_int(n_rotations, "n_rotations")
-        rng = _as_rng(random_state)
+        params = validate_params({"method": method, "n_rotations": n_rotations}, _CONSTRAINTS, owner=owner)
+        n_rotations = params["n_rotations"]
+        rng = as_generator(random_state)
         if method == "sampled":
             R = torch.from_numpy(haar_rotations(m, n_rotations, rng)).to(device)
             return cls(m, n, ks, method, n_rotations, rotations=R)
@@ -494,7 +279,6 @@ def _haar_denominator(J, k, ref):
     # rows ordered (vertex, sample): the maximum over vertices is then a reduction over the
     # leading axis of a contiguous (V, N_g * Bc * Qn) block, which vectorises across outputs
     Xvs = [(X.shape[1], X.transpose(0, 1).reshape(-1, d).contiguous()) for X in groups]
-    # a few MB per step keeps the product in cache (larger steps are slower, not faster)
     step = max(1, _HAAR_STEP_BYTES // (8 * max(Xv.shape[0] for _, Xv in Xvs) * Qn))
     out = torch.empty(B, dtype=J.dtype, device=J.device)
     Pk_all = compound_chain(P, k)[-1]  # (B, d, Qn)
@@ -562,9 +346,7 @@ def rotation_ratio(
             f"J has shape (m, n) = ({m}, {n}) but the reference was built for "
             f"({reference.m}, {reference.n})"
         )
-    if isinstance(k, bool) or not isinstance(k, (numbers.Integral, np.integer)):
-        raise TypeError(f"k must be an integer, got {type(k).__name__}")
-    k = int(k)
+    k = check_int("k", k, owner="rotation_ratio")
     if k not in reference.ks:
         raise ValueError(f"k={k} was not prepared in the reference (ks={reference.ks})")
     if Jk is not None:

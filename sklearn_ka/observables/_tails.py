@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from ._zero_rows import _check_rank, _pooled_numpy
+from .._utils import check_real, pooled_float64
 
 __all__ = ["mean_excess", "mean_excess_fit", "quantile_ratio"]
 
@@ -62,7 +62,7 @@ def mean_excess(
     ranks = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
     if ranks.size == 0 or not np.all((ranks >= 0) & (ranks < 1)):
         raise ValueError("quantile_ranks must be a non-empty set of numbers in [0, 1)")
-    x = _pooled_numpy(values, "values")
+    x = pooled_float64(values, "values")
     n = x.size
     start = int(math.floor((n - 1) * ranks.min()))
     part = np.partition(x, start) if start > 0 else x.copy()
@@ -132,10 +132,11 @@ def quantile_ratio(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    high, low = _check_rank(high, "high"), _check_rank(low, "low")
+    high = check_real("high", high, 0, 1, owner="quantile_ratio")
+    low = check_real("low", low, 0, 1, owner="quantile_ratio")
     if not low < high:
         raise ValueError(f"need low < high, got low={low}, high={high}")
-    x = _pooled_numpy(values, "values")
+    x = pooled_float64(values, "values")
     qh, ql = np.quantile(x, [high, low])
     if ql == 0:
         warnings.warn(

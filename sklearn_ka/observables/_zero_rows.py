@@ -15,8 +15,17 @@ import torch
 from numpy.typing import ArrayLike
 from scipy import special
 
+from .._utils import (
+    PAPER_PROTOCOL,
+    Reals,
+    as_float64_tensor,
+    check_int,
+    check_param,
+    check_real,
+    like_input,
+    pooled_float64,
+)
 from ..exterior import face_indices
-from ..exterior._minors import as_float64_tensor, like_input
 from ._streaming_quantile import low_quantiles
 
 __all__ = [
@@ -92,51 +101,18 @@ def induced_false_positive_rate(q1: float, m: int, k: int) -> float:
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    if isinstance(q1, bool) or not isinstance(q1, (int, float, np.floating, np.integer)):
-        raise TypeError(f"q1 must be a real number, got {type(q1).__name__}")
-    q1 = float(q1)
-    if not (0.0 <= q1 < 1.0):
-        raise ValueError(f"q1 must satisfy 0 <= q1 < 1, got {q1}")
-    for name, v in (("m", m), ("k", k)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    m, k = int(m), int(k)
+    owner = "induced_false_positive_rate"
+    q1 = check_real("q1", q1, 0, 1, high_open=True, owner=owner)
+    m = check_int("m", m, owner=owner)
+    k = check_int("k", k, owner=owner)
     if k < 1 or m < k:
         raise ValueError(f"need 1 <= k <= m, got m={m}, k={k}")
     q = 1.0 - float(special.binom(m * (1.0 - q1), k)) / math.comb(m, k)
     return float(min(1.0, max(0.0, q)))
 
 
-def _pooled_numpy(values, name):
-    if isinstance(values, (list, tuple)):
-        if len(values) == 0:
-            raise ValueError(f"{name} is an empty sequence")
-        parts = [_pooled_numpy(v, name) for v in values]
-        return np.concatenate(parts)
-    if isinstance(values, torch.Tensor):
-        if values.is_complex():
-            raise TypeError(f"{name} must be real")
-        arr = values.detach().to(torch.float64).cpu().numpy()
-    else:
-        arr = np.asarray(values)
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-        arr = arr.astype(np.float64, copy=False)
-    arr = arr.reshape(-1)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinite values; only finite values are accepted")
-    return arr
-
-
-def _check_rank(q, name="q"):
-    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number in [0, 1], got {type(q).__name__}")
-    q = float(q)
-    if not (0.0 <= q <= 1.0):
-        raise ValueError(f"{name} must lie in [0, 1], got {q}")
-    return q
+#: A quantile rank or a rate: a number in [0, 1].
+_RANK = [Reals(0, 1)]
 
 
 def zero_row_threshold(
@@ -150,8 +126,7 @@ def zero_row_threshold(
     ``'linear'`` interpolation (type 7): with the ``N`` pooled values sorted,
     ``h = (N - 1) q`` and ``Q = x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``.
     Equal to :func:`numpy.quantile` on the CPU (no size limit, unlike ``torch.quantile``);
-    low ranks only partition the values below a checked bound
-    (:func:`~sklearn_ka.observables._streaming_quantile.low_quantiles`).
+    low ranks only partition the values below a checked bound.
 
     Parameters
     ----------
@@ -171,10 +146,11 @@ def zero_row_threshold(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    arr = _pooled_numpy(initial_row_means, "initial_row_means")
+    arr = pooled_float64(initial_row_means, "initial_row_means")
     if np.ndim(q) == 0:
-        return float(low_quantiles(arr, np.array([_check_rank(q)]))[0])
-    qs = [_check_rank(x) for x in np.asarray(q).reshape(-1).tolist()]
+        return float(low_quantiles(arr, np.array([check_param("q", q, _RANK, owner="zero_row_threshold")]))[0])
+    qs = [check_param(f"q[{i}]", x, _RANK, owner="zero_row_threshold")
+          for i, x in enumerate(np.asarray(q).reshape(-1).tolist())]
     return low_quantiles(arr, np.array(qs, dtype=np.float64))
 
 
@@ -202,11 +178,8 @@ def zero_row_mask(row_means: ArrayLike | torch.Tensor, threshold: float) -> np.n
     t, was_numpy = as_float64_tensor(row_means, "row_means", 2)
     if isinstance(threshold, torch.Tensor):
         threshold = float(threshold)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
-        raise TypeError(f"threshold must be a real number, got {type(threshold).__name__}")
-    if not math.isfinite(float(threshold)):
-        raise ValueError(f"threshold must be finite, got {threshold}")
-    return like_input(t < float(threshold), was_numpy)
+    threshold = check_real("threshold", threshold, owner="zero_row_mask")
+    return like_input(t < threshold, was_numpy)
 
 
 def _as_mask(mask, name, ndim):
@@ -240,7 +213,7 @@ def zero_row_counts(mask: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor
 
 
 def consistent_zero_rows_from_counts(
-    counts: ArrayLike | torch.Tensor, n_samples: int, fraction: float = 0.99
+    counts: ArrayLike | torch.Tensor, n_samples: int, fraction: float = PAPER_PROTOCOL.consistent_fraction
 ) -> np.ndarray | torch.Tensor:
     """Consistently zero rows from per-row counts: ``counts >= fraction * n_samples``.
 
@@ -266,11 +239,9 @@ def consistent_zero_rows_from_counts(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    fraction = _check_rank(fraction, "fraction")
-    if fraction <= 0:
-        raise ValueError("fraction must be > 0")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+    owner = "consistent_zero_rows_from_counts"
+    fraction = check_real("fraction", fraction, 0, 1, low_open=True, owner=owner)
+    n_samples = check_int("n_samples", n_samples, 1, owner=owner)
     was_numpy = not isinstance(counts, torch.Tensor)
     c = torch.from_numpy(np.asarray(counts)) if was_numpy else counts
     if c.ndim != 1:
@@ -284,7 +255,9 @@ def consistent_zero_rows_from_counts(
     return like_input(c.to(torch.float64) >= need, was_numpy)
 
 
-def consistent_zero_rows(mask: ArrayLike | torch.Tensor, fraction: float = 0.99) -> np.ndarray | torch.Tensor:
+def consistent_zero_rows(
+    mask: ArrayLike | torch.Tensor, fraction: float = PAPER_PROTOCOL.consistent_fraction
+) -> np.ndarray | torch.Tensor:
     """Consistently zero rows: zero at ``>= fraction`` of the examples.
 
     For k = 1 these are dead neurons (small weights or large negative biases), not the
@@ -343,10 +316,8 @@ def dependent_zero_rows(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be an integer, got {type(k).__name__}")
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)):
-        raise TypeError(f"m must be an integer, got {type(m).__name__}")
+    k = check_int("k", k, owner="dependent_zero_rows")
+    m = check_int("m", m, owner="dependent_zero_rows")
     if k < 2 or k > m:
         raise ValueError(f"dependent zero rows need 2 <= k <= m, got k={k}, m={m}")
     a, was_numpy = _as_mask(mask_k, "mask_k", 2)

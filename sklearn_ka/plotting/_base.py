@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._utils import Integers, check_param
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -85,6 +87,7 @@ def pooled_minors(model: Any, X: Any, k: int) -> np.ndarray:
 
     J = inner_jacobians(model, X)
     m, n = J.shape[1:]
-    if not (isinstance(k, (int, np.integer)) and 1 <= k <= min(m, n)):
-        raise ValueError(f"k must be an integer in [1, min(m, n) = {min(m, n)}]; got {k!r}.")
-    return np.asarray(minor_matrices(J, int(k)), dtype=np.float64)
+    sizes = Integers(1, min(m, n))
+    sizes.description = f"an integer in [1, min(m, n) = {min(m, n)}]"
+    k = check_param("k", k, [sizes])
+    return np.asarray(minor_matrices(J, k), dtype=np.float64)

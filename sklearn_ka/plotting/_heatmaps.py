@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._utils import Integers, check_int, check_param
 from ._base import get_axes, initial_of, inner_jacobians
 
 if TYPE_CHECKING:
@@ -165,9 +166,9 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
     def __init__(self, initial: Any, trained: Any, *, xticklabels: Sequence[str] | None = None,
                  name: str | None = None, n_inputs: int | None = None) -> None:
         super().__init__(initial, trained, xticklabels=xticklabels, name=name)
-        if n_inputs is not None and (isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer))
-                                     or n_inputs < 1 or self.trained.shape[1] % n_inputs):
-            raise ValueError(f"n_inputs must be a positive integer dividing the {self.trained.shape[1]} columns; "
+        n_inputs = check_param("n_inputs", n_inputs, [Integers(1), None], owner=type(self).__name__)
+        if n_inputs is not None and self.trained.shape[1] % n_inputs:
+            raise ValueError(f"{type(self).__name__}: n_inputs must divide the {self.trained.shape[1]} columns; "
                              f"got {n_inputs!r}.")
         self.n_inputs = n_inputs
 
@@ -189,8 +190,7 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
                    ax: Any = None, **plot_kw: Any) -> JacobianHeatmapDisplay:
         """Build and plot from a fitted model and the first ``n_examples`` rows of ``X``."""
         X = np.asarray(X, dtype=float)
-        if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 1:
-            raise ValueError(f"n_examples must be a positive integer; got {n_examples!r}.")
+        n_examples = check_int("n_examples", n_examples, 1, owner=f"{cls.__name__}.from_model")
         if X.ndim != 2 or len(X) < n_examples:
             raise ValueError(f"X must be 2-D with at least n_examples={n_examples} rows; got shape {X.shape}.")
         Xs = X[:n_examples]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._utils import check_int
 from ..observables import induced_false_positive_rate, zero_row_threshold
 from ._base import get_axes, initial_of, inner_jacobians, pooled_minors
 
@@ -183,8 +184,7 @@ class MinorHistogramDisplay:
     def plot(self, ax: Axes | None = None, *, bins: int = 60, density: bool = False,
              alpha: float = 0.5) -> MinorHistogramDisplay:
         """Draw on ``ax`` (a new figure when None) with ``bins`` log-spaced bins."""
-        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-            raise ValueError(f"bins must be a positive integer; got {bins!r}.")
+        bins = check_int("bins", bins, 1, owner=f"{type(self).__name__}.plot")
         fig, (ax,) = get_axes(ax, 1, type(self).__name__)
         positive = np.concatenate([v[v > 0] for v in self.minors.values()])
         if positive.size == 0:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._utils import InstanceOf, Options, check_param
 from ._base import get_axes, label_log_axis
 
 if TYPE_CHECKING:
@@ -118,13 +119,12 @@ class ObservableDisplay:
         -------
         ObservableDisplay
         """
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+        owner = f"{cls.__name__}.from_frame"
+        check_param("frame", frame, [InstanceOf(pd.DataFrame, "a pandas DataFrame")], owner=owner)
         missing = [c for c in (x, y) + ((hue,) if hue else ()) if c not in frame.columns]
         if missing:
             raise ValueError(f"frame has no column(s) {missing}; columns are {list(frame.columns)}.")
-        if error not in _ERRORS:
-            raise ValueError(f"error must be one of {_ERRORS}; got {error!r}.")
+        check_param("error", error, [Options(*_ERRORS)], owner=owner)
         df = pd.DataFrame({"hue": frame[hue].astype(str) if hue else "", "x": frame[x].astype(float),
                            "y": frame[y].astype(float) * scale})
         if aggregate:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._utils import Options, check_param
 from ..observables import mean_excess_fit
 from ._base import get_axes, initial_of
 
@@ -96,8 +97,7 @@ class MeanExcessDisplay:
         need = {"function", "k", "model", "quantile_rank", "mef"}
         if not isinstance(frame, pd.DataFrame) or need - set(frame.columns):
             raise ValueError(f"frame must be a tails() DataFrame with columns {sorted(need)}.")
-        if error not in ("sem", "std", None):
-            raise ValueError(f"error must be 'sem', 'std' or None; got {error!r}.")
+        check_param("error", error, [Options("sem", "std", None)], owner=f"{cls.__name__}.from_frame")
         df = frame[(frame["k"] == k) & frame["model"].isin(models)]
         if functions is not None:
             df = df[df["function"].isin(list(functions))]

@@ -11,7 +11,9 @@ References
    Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
 """
 
+from ._comparison import deviations
 from ._paper import paper_tables
-from ._reproduce import FULL_SETTINGS, QUICK_SETTINGS, deviations, reproduce
+from ._reproduce import reproduce
+from ._settings import FULL_SETTINGS, QUICK_SETTINGS
 
 __all__ = ["FULL_SETTINGS", "QUICK_SETTINGS", "deviations", "paper_tables", "reproduce"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._utils import observable_key
+
 __all__ = ["PAPER", "PAPER_URL", "paper_tables"]
 
 #: The study reproduced, as cited in the report.
@@ -34,12 +36,12 @@ _T2 = {
     ("random(32)", "dependent(2)"): [(0.013, 0.001), (0.147, 0.015), (1.526, 0.108)],
     ("random(32)", "dependent(3)"): [(0.024, 0.004), (0.208, 0.013), (1.581, 0.077)],
 }
-_T3 = {
-    ("xor(32)", "pr_k"): [(6.08, 0.21), (13.26, 0.81), (16.24, 1.47)],
-    ("linear(32)", "pr_k"): [(6.31, 0.04), (18.64, 0.21), (26.62, 0.64)],
-    ("random(32)", "pr_k"): [(5.67, 0.18), (15.42, 0.63), (20.97, 1.00)],
-    ("initial(32)", "pr_initial_k"): [(6.29, 0.09), (18.64, 0.53), (27.25, 0.89)],
-    ("PR_max(32)", "pr_max_k"): [(9.80, None), (38.57, None), (70.43, None)],
+_T3 = {  # (row, observable): values at k = 1, 2, 3
+    ("xor(32)", "pr"): [(6.08, 0.21), (13.26, 0.81), (16.24, 1.47)],
+    ("linear(32)", "pr"): [(6.31, 0.04), (18.64, 0.21), (26.62, 0.64)],
+    ("random(32)", "pr"): [(5.67, 0.18), (15.42, 0.63), (20.97, 1.00)],
+    ("initial(32)", "pr_initial"): [(6.29, 0.09), (18.64, 0.53), (27.25, 0.89)],
+    ("PR_max(32)", "pr_max"): [(9.80, None), (38.57, None), (70.43, None)],
 }
 
 
@@ -76,7 +78,7 @@ def paper_tables() -> pd.DataFrame:
     for (r, qty), vals in _T2.items():
         for q, (mu, sd) in zip(("0.01", "0.1", "1"), vals):
             rows.append(("II", r, qty, f"q1 = {q}%", mu, sd))
-    for (r, qty), vals in _T3.items():
+    for (r, name), vals in _T3.items():
         for k, (mu, sd) in zip((1, 2, 3), vals):
-            rows.append(("III", r, f"{qty}{k}", f"k = {k}", mu, sd))
+            rows.append(("III", r, observable_key(name, k), f"k = {k}", mu, sd))
     return pd.DataFrame(rows, columns=["table", "row", "quantity", "column", "paper_mean", "paper_std"])

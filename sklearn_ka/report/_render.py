@@ -112,7 +112,3 @@ class Document:
                 out.append(f"<figure><img src='{e(b[1])}' alt='{e(b[2])}'><figcaption>{e(b[2])}</figcaption></figure>")
         out.append("</body></html>")
         return "\n".join(out)
-
-
-def as_frame(obj: Any) -> pd.DataFrame:
-    return obj if isinstance(obj, pd.DataFrame) else pd.DataFrame(obj)

@@ -5,8 +5,10 @@
 protocol and the Dask cluster recipe are described in ``docs/sweeps.md``.
 """
 
+from ._seeds import SEED_PROTOCOL, make_sweep_data
 from ._store import load_sweep
 from ._summarize import summarize
-from ._sweep import RESULT_COLUMNS, SEED_PROTOCOL, TIMING_COLUMNS, make_sweep_data, sweep
+from ._sweep import sweep
+from ._tasks import RESULT_COLUMNS, TIMING_COLUMNS
 
 __all__ = ["RESULT_COLUMNS", "SEED_PROTOCOL", "TIMING_COLUMNS", "load_sweep", "make_sweep_data", "summarize", "sweep"]

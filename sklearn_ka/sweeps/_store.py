@@ -23,13 +23,16 @@ import json
 import os
 import re
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SweepStore", "load_sweep", "canonical_json", "FORMAT_NAME", "FORMAT_VERSION"]
+from .._version import __version__
+
+__all__ = ["SweepStore", "open_store", "load_sweep", "canonical_json", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "sklearn_ka.sweep"
 FORMAT_VERSION = 1
@@ -213,6 +216,28 @@ class SweepStore:
         pq.write_table(table, buf)
         data = buf.getvalue()
         _atomic_write(self.task_dir / f"task-{index:06d}-{_sha256(data)[:16]}.parquet", data)
+
+
+def open_store(path: str | os.PathLike, definition: dict, tasks: list[list[int]], models: list[dict]) -> SweepStore:
+    """The store of a sweep definition at ``path``: created with its manifest, or reopened.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The store directory.
+    definition : dict
+        The JSON-able sweep definition; its SHA-256 (of the canonical JSON) identifies the sweep.
+    tasks : list of list of int
+        The model indices of each task.
+    models : list of dict
+        The parameter columns of each model.
+    """
+    manifest = {
+        "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "definition": definition,
+        "definition_sha256": _sha256(canonical_json(definition).encode()), "sklearn_ka_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "tasks": tasks, "models": models,
+    }
+    return SweepStore(path, manifest)
 
 
 def _diff_keys(old, new):

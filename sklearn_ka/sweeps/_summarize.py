@@ -7,9 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._utils import InstanceOf, Integers, validate_params
+
 __all__ = ["summarize"]
 
 _PARAMETER_COLUMNS = ("seed", "function_seed")
+
+_CONSTRAINTS = {
+    "df": [InstanceOf(pd.DataFrame, "a pandas DataFrame")],
+    "precision": [Integers(0)],
+    "ddof": [Integers(0)],
+}
 
 
 def summarize(
@@ -55,8 +63,8 @@ def summarize(
     >>> summarize(df, by="function").loc["xor", ("train_r2", "mean ± std")]
     '0.9850 ± 0.0071'
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
+    args = validate_params(dict(df=df, precision=precision, ddof=ddof), _CONSTRAINTS, owner="summarize")
+    precision, ddof = args["precision"], args["ddof"]
     by = [by] if isinstance(by, str) else list(by)
     if not by:
         raise ValueError("by must name at least one column.")
@@ -77,7 +85,6 @@ def summarize(
             raise ValueError(f"columns {bad} are missing or not numeric.")
     if not columns:
         raise ValueError("No numeric column to summarise.")
-    precision = int(precision)
 
     grouped = df.groupby(by, dropna=False, sort=True)[columns]
     mean = grouped.mean()

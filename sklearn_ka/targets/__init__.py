@@ -9,14 +9,7 @@ A :class:`TargetFunction` is a fixed function (fixed by its name, ``n_features``
 :func:`make_ka_regression` draws ``x ~ U[-1, 1]^n`` from ``random_state`` and evaluates it.
 """
 
-from ._base import (
-    CallableTarget,
-    TargetFunction,
-    check_sample_random_state,
-    list_targets,
-    make_target,
-    register_target,
-)
+from ._base import CallableTarget, TargetFunction, check_sample_random_state
 from ._functions import (
     GaussianTarget,
     LambdaXorTarget,
@@ -27,6 +20,7 @@ from ._functions import (
     haar_special_orthogonal,
 )
 from ._make import make_ka_regression
+from ._registry import canonical_target_name, list_targets, make_target, register_target
 
 __all__ = [
     "TargetFunction",
@@ -41,6 +35,7 @@ __all__ = [
     "make_ka_regression",
     "register_target",
     "list_targets",
+    "canonical_target_name",
     "check_sample_random_state",
     "haar_special_orthogonal",
 ]

@@ -24,7 +24,9 @@ import numbers
 
 import numpy as np
 
-from ._base import TargetFunction, _check_int, _check_positive_float, register_target
+from .._utils import Reals, check_int, check_param
+from ._base import TargetFunction
+from ._registry import register_target
 
 __all__ = [
     "XorTarget",
@@ -35,6 +37,9 @@ __all__ = [
     "GaussianTarget",
     "haar_special_orthogonal",
 ]
+
+#: ``lam`` of ``lambda_xor`` and ``gaussian``: any finite positive number.
+_POSITIVE_WIDTH = Reals(0, low_open=True)
 
 
 def _sin_product(X, scale):
@@ -65,8 +70,8 @@ def haar_special_orthogonal(n: int, seed: int) -> np.ndarray:
     O : ndarray of shape (n, n), float64
         ``O @ O.T == I`` and ``det O == +1``.
     """
-    n = _check_int(n, "n", minimum=1)
-    seed = _check_int(seed, "seed", minimum=0)
+    n = check_int("n", n, 1, owner="haar_special_orthogonal")
+    seed = check_int("seed", seed, 0, owner="haar_special_orthogonal")
     G = np.random.default_rng(seed).standard_normal((n, n))
     Q, R = np.linalg.qr(G)
     Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
@@ -198,7 +203,7 @@ class LambdaXorTarget(TargetFunction):
     name = "lambda_xor"
 
     def __init__(self, n_features: int, function_seed: int = 0, *, lam: float) -> None:
-        lam = _check_positive_float(lam, "lam")
+        lam = check_param("lam", lam, _POSITIVE_WIDTH, owner=self.name)
         super().__init__(n_features, function_seed, lam=lam)
         self.lam = lam
 
@@ -240,7 +245,7 @@ class SOXorTarget(TargetFunction):
     def __init__(self, n_features: int, function_seed: int = 0, *, alpha: int) -> None:
         if isinstance(alpha, numbers.Real) and not isinstance(alpha, numbers.Integral):
             raise TypeError(f"alpha is the integer seed (>= 0) of the rotation; got {alpha!r}.")
-        alpha = _check_int(alpha, "alpha", minimum=0)
+        alpha = check_int("alpha", alpha, 0, owner=self.name)
         super().__init__(n_features, function_seed, alpha=alpha)
         self.alpha = alpha
         self.rotation = haar_special_orthogonal(self.n_features, alpha)
@@ -273,7 +278,7 @@ class GaussianTarget(TargetFunction):
     name = "gaussian"
 
     def __init__(self, n_features: int, function_seed: int = 0, *, lam: float) -> None:
-        lam = _check_positive_float(lam, "lam")
+        lam = check_param("lam", lam, _POSITIVE_WIDTH, owner=self.name)
         super().__init__(n_features, function_seed, lam=lam)
         self.lam = lam
 

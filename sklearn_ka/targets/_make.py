@@ -8,13 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._base import (
-    CallableTarget,
-    TargetFunction,
-    _check_int,
-    check_sample_random_state,
-    make_target,
-)
+from .._utils import check_int
+from ._base import CallableTarget, TargetFunction, check_sample_random_state
+from ._registry import make_target
 
 __all__ = ["make_ka_regression"]
 
@@ -94,7 +90,16 @@ def make_ka_regression(
     >>> X.shape, y.shape
     ((100, 3), (100,))
     """
-    n_samples = _check_int(n_samples, "n_samples", minimum=2)
+    n_samples = check_int("n_samples", n_samples, 2, owner="make_ka_regression")
+    target = _as_target(function, n_features, function_seed, function_params)
+    rng = check_sample_random_state(random_state)
+    X = rng.uniform(-1.0, 1.0, (n_samples, target.n_features))
+    y = target(X, random_state=rng)
+    return X, y
+
+
+def _as_target(function, n_features, function_seed, function_params):
+    """The :class:`TargetFunction` that ``function`` (a name, a target or a callable) designates."""
     if isinstance(function, TargetFunction):
         if function_params or function_seed is not None:
             raise TypeError(
@@ -103,22 +108,16 @@ def make_ka_regression(
         if n_features is not None and n_features != function.n_features:
             raise ValueError(f"n_features={n_features!r} contradicts {function!r}, which has "
                              f"n_features={function.n_features}; omit n_features.")
-        target = function
-    elif isinstance(function, str):
-        target = make_target(function, 3 if n_features is None else n_features,
-                             function_seed=0 if function_seed is None else function_seed,
-                             **function_params)
-    elif callable(function) and not isinstance(function, type):
+        return function
+    if isinstance(function, str):
+        return make_target(function, 3 if n_features is None else n_features,
+                           function_seed=0 if function_seed is None else function_seed,
+                           **function_params)
+    if callable(function) and not isinstance(function, type):
         if function_params:
             raise TypeError("Family parameters are accepted only with a target name; got "
                             f"{sorted(function_params)} with a callable.")
-        target = CallableTarget(function, 3 if n_features is None else n_features,
-                                function_seed=0 if function_seed is None else function_seed)
-    else:
-        raise TypeError("function must be a registered target name (str), a TargetFunction or "
-                        f"a callable X -> y; got {type(function).__name__}.")
-
-    rng = check_sample_random_state(random_state)
-    X = rng.uniform(-1.0, 1.0, (n_samples, target.n_features))
-    y = target(X, random_state=rng)
-    return X, y
+        return CallableTarget(function, 3 if n_features is None else n_features,
+                              function_seed=0 if function_seed is None else function_seed)
+    raise TypeError("function must be a registered target name (str), a TargetFunction or "
+                    f"a callable X -> y; got {type(function).__name__}.")

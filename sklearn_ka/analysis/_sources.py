@@ -1,0 +1,136 @@
+"""Where the analyzers' Jacobians come from: one model on one X, factored when possible.
+
+A :class:`JacobianSource` holds the inner Jacobians of one model on one set of examples, as the
+factors ``J[b] = diag(D[b]) W`` when the model is an MLP first layer (or the factors are given),
+else as the full ``(n_samples, m, n)`` array. Both analyzers read their minors from it: the
+exact one block by block (:meth:`JacobianSource.chunk`), the sampled one on a grid of sampled
+row and column subsets (:meth:`JacobianSource.sampled_factors`,
+:meth:`JacobianSource.sampled_minors`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..exterior import compound_chain, sampled_factored_minor_matrices, sampled_minor_matrices
+from ..jacobians import inner_factors, inner_jacobian
+
+__all__ = ["JacobianSource", "same_array"]
+
+
+def _factors(model, X):
+    """``(D, W)`` as float64 numpy arrays, or None when the model has no factored form."""
+    if isinstance(model, tuple) and len(model) == 2:
+        D, W = (np.asarray(t, dtype=np.float64) for t in model)
+        if D.ndim != 2 or W.ndim != 2 or D.shape[1] != W.shape[0]:
+            raise ValueError("factors (D, W) must have shapes (n_samples, m) and (m, n)")
+        return D, W
+    factors = None if isinstance(model, (np.ndarray, torch.Tensor)) else inner_factors(model, X)
+    return None if factors is None else tuple(np.asarray(t, dtype=np.float64) for t in factors)
+
+
+class JacobianSource:
+    """The Jacobians of one model on one X: factored ``diag(D) W`` when possible, else full ``J``.
+
+    Parameters
+    ----------
+    model : model, array of shape (n_samples, m, n), or tuple (D, W)
+        Anything :func:`~sklearn_ka.jacobians.inner_jacobian` accepts, or the factors.
+    X : array-like or None
+        The examples (unused for arrays and factors).
+    columns : array of int or None
+        Keep only these Jacobian columns (inputs).
+    """
+
+    def __init__(self, model: Any, X: Any = None, columns: Any = None) -> None:
+        factors = _factors(model, X)
+        if factors is not None:
+            self.D, self.W = factors
+            self.J = None
+            self.n_samples, self.m = self.D.shape
+            self.n_inputs = self.W.shape[1]
+        else:
+            self.J = np.asarray(inner_jacobian(model, X), dtype=np.float64)
+            self.D = self.W = None
+            self.n_samples, self.m, self.n_inputs = self.J.shape
+        # checked once here; the kernels then skip their own per-array checks (assume_finite)
+        for name, a in (("sigma'(z)", self.D), ("first-layer weights", self.W), ("Jacobian", self.J)):
+            if a is not None and not np.isfinite(a).all():
+                raise ValueError(
+                    f"the model's {name} contain NaN or infinite values; the analysis needs finite "
+                    "Jacobians (check the model's weights and X)"
+                )
+        self._factor = None
+        self.restrict(columns)
+
+    def restrict(self, columns: Any) -> JacobianSource:
+        """Keep only the Jacobian columns (inputs) ``columns``; ``n`` is then their number."""
+        if columns is not None:
+            if self.J is not None:
+                self.J = self.J[:, :, columns]
+            else:
+                self.W = self.W[:, columns]
+        self.n = self.n_inputs if columns is None else len(columns)
+        return self
+
+    # ------------------------------------------------------------ exact minors
+    def chunk(self, start: int, stop: int) -> tuple:
+        """``(D, factor, None)`` or ``(None, None, J)`` for the examples ``start:stop``."""
+        if self.J is not None:
+            return (None, None, self.J[start:stop])
+        return (self.D[start:stop], self.factor(), None)
+
+    def factor(self) -> _Factor:
+        """W with its minors, computed once per source and shared by every block (and worker)."""
+        if self._factor is None or self._factor.W is not self.W:
+            self._factor = _Factor(self.W)
+        return self._factor
+
+    # ------------------------------------------------------------ sampled minors
+    def sampled_factors(self, rows: np.ndarray, cols: np.ndarray) -> tuple | None:
+        """Factored form ``(DI, WIK)`` (tensors) of the minors on the grid ``rows x cols``, or None."""
+        if self.J is None:
+            return sampled_factored_minor_matrices(torch.from_numpy(self.D), torch.from_numpy(self.W), rows, cols)
+        return None
+
+    def sampled_minors(self, start: int, stop: int, rows: np.ndarray, cols: np.ndarray,
+                       factors: tuple | None) -> torch.Tensor:
+        """The minors on the grid ``rows x cols`` of the examples ``start:stop``, a tensor."""
+        if factors is not None:
+            DI, WIK = factors
+            return DI[start:stop, :, None] * WIK[None]
+        return sampled_minor_matrices(torch.from_numpy(self.J[start:stop]), rows, cols)
+
+
+class _Factor:
+    """The shared matrix ``W`` of ``J = diag(D) W`` and its absolute minors ``|C_k(W)|``, one per k.
+
+    The minors of ``W`` are the same for every example (``C_k(J) = C_k(diag D) C_k(W)`` by
+    Cauchy-Binet, so only the row products of ``D`` change): each is computed on first use
+    and kept, so blocks, the fit and the score share one computation.
+    """
+
+    def __init__(self, W):
+        self.W = W
+        self.minors = {}
+
+    def minors_of(self, k, kmax=None):
+        """``|C_k(W)|``; the first call computes every size up to ``kmax`` in one recursion."""
+        if k not in self.minors:
+            chain = compound_chain(torch.from_numpy(self.W), max(k, kmax or k))
+            self.minors.update({j + 1: C.abs().numpy() for j, C in enumerate(chain)})
+        return self.minors[k]
+
+
+def same_array(a: Any, b: Any) -> bool:
+    """Whether two inputs hold the same numbers (then the initial model's Jacobians from fit are reused)."""
+    if a is None or b is None or isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return False
+    try:
+        a, b = np.asarray(a), np.asarray(b)
+    except Exception:  # pragma: no cover - exotic inputs: no reuse
+        return False
+    return a.shape == b.shape and a.dtype == b.dtype and a.dtype != object and np.array_equal(a, b)

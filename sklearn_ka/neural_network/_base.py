@@ -1,0 +1,363 @@
+"""What the shallow MLP regressor and classifier share: parameters, fitting, the inner map.
+
+The model, its initialisation and its training protocol are those of Freedman and Mulligan,
+"Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs" (arXiv:2509.12326, 2025); see the user
+guide, :ref:`training`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .._utils import (
+    PAPER_PROTOCOL,
+    InstanceOf,
+    Integers,
+    InvalidParameterError,
+    Options,
+    Reals,
+    check_real,
+    draw_seeds,
+    resolve_device,
+    resolve_dtype,
+    validate_params,
+)
+from ..engine import ACTIVATIONS, Activation, get_activation, unpack_parameters
+from ._stacking import FitPlan
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["BaseShallowMLP"]
+
+
+def _check_betas(name, value):
+    """Adam's betas: a pair of floats in [0, 1)."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise InvalidParameterError(f"{name} must be a pair of floats in [0, 1), got {value!r}.")
+    return tuple(check_real(f"{name}[{i}]", b, 0, 1, high_open=True) for i, b in enumerate(value))
+
+
+def _check_dtype(name, value):
+    return resolve_dtype(value, name=name)
+
+
+def _check_device(name, value):
+    return resolve_device(value, name=name)
+
+
+def _draw_initial_parameters(n, m, n_outputs, seed, dtype):
+    """The initialisation of the study: ``A ~ N(0, 1/n)``, ``B ~ N(0, 1/m)``, zero biases.
+
+    Drawn in float64 from ``numpy.random.default_rng(seed)`` and rounded to the training
+    precision (so that the initial model is exactly the one that trains).
+    """
+    rng = np.random.default_rng(seed)
+    A = rng.normal(0.0, 1.0 / np.sqrt(n), size=(n, m))
+    B = rng.normal(0.0, 1.0 / np.sqrt(m), size=m if n_outputs == 1 else (m, n_outputs))
+    np_dtype = np.float32 if dtype.itemsize == 4 else np.float64
+    return tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(B.shape[1:])))
+
+
+class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """What the regressor and the classifier share: validation, fitting through the engine, the inner map."""
+
+    _loss = "squared_error"
+    _n_outputs = 1
+
+    #: Each constructor parameter and what it accepts, checked when fitting.
+    _parameter_constraints: dict = {
+        "hidden_units": [Integers(1)],
+        "activation": [Options(*ACTIVATIONS), InstanceOf(Activation)],
+        "batch_size": [Integers(1), None, Options("auto", "critical")],
+        "learning_rate": [Reals(0, low_open=True)],
+        "betas": _check_betas,
+        "epsilon": [Reals(0, low_open=True)],
+        "max_epochs": [Integers(1)],
+        "patience": [Integers(1)],
+        "tol": [Reals(0)],
+        "validation_fraction": [None, Reals(0, 1, low_open=True, high_open=True)],
+        "dtype": _check_dtype,
+        "device": _check_device,
+        "random_state": [None, Integers(0, 2**32 - 1), InstanceOf(np.random.RandomState, "a numpy RandomState")],
+        "verbose": [Integers(0)],
+    }
+
+    def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
+                 tol, validation_fraction, dtype, device, random_state, verbose):
+        # the parameters both estimators share; each subclass lists its own in its signature
+        self.hidden_units = hidden_units
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.betas = betas
+        self.epsilon = epsilon
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.tol = tol
+        self.validation_fraction = validation_fraction
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _encode_targets(self, y, fitting):
+        return y
+
+    def _output(self, X):
+        """Raw outputs ``sigma(X A + a) B + b`` of shape (n_samples, C)."""
+        X = self._check_input(X)
+        H = get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+        return H @ self.coefs_[1] + self.intercepts_[1]
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None) -> Self:
+        """Train the model on ``(X, y)``.
+
+        See the user guide, :ref:`training-protocol` and :ref:`training-early-stopping`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Training targets (class labels for the classifier).
+        eval_set : tuple (X_val, y_val) or None
+            Held-out data whose loss is monitored for early stopping.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        from ._fit_many import fit_many
+
+        fit_many([self], X, y, eval_set=eval_set)
+        return self
+
+    def _validate_params(self):
+        """Every constructor parameter, checked against ``_parameter_constraints`` and converted."""
+        return validate_params(self.get_params(deep=False), self._parameter_constraints, owner=type(self).__name__)
+
+    def _engine_kwargs(self, params):
+        """The keyword arguments of :func:`~sklearn_ka.engine.train_stacked` from validated parameters."""
+        names = ("activation", "learning_rate", "betas", "epsilon", "max_epochs", "patience", "tol", "dtype",
+                 "device", "verbose")
+        return {name: params[name] for name in names} | {"snapshot_r2": params.get("snapshot_r2"),
+                                                         "loss": self._loss}
+
+    def _check_training_data(self, X, y):
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=self._loss == "squared_error",
+                             multi_output=False)
+        y = self._encode_targets(column_or_1d(y, warn=True), fitting=True)
+        if X.shape[0] < 2:
+            raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
+        return X.astype(np.float64, copy=False), y
+
+    def _check_eval_set(self, eval_set):
+        if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
+            raise ValueError("eval_set must be a pair (X_val, y_val).")
+        X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
+        y_val = column_or_1d(eval_set[1])
+        if X_val.shape[0] != y_val.shape[0] or X_val.shape[0] < 1:
+            raise ValueError(
+                f"eval_set X_val and y_val must have the same, non-zero number of samples, "
+                f"got {X_val.shape[0]} and {y_val.shape[0]}."
+            )
+        return X_val, self._encode_targets(y_val, fitting=False)
+
+    def _split_validation(self, X, y, fraction, seed):
+        """Hold out ``fraction`` of the training data, drawn with ``default_rng(seed)``."""
+        n_val = int(round(fraction * X.shape[0]))
+        if n_val < 1 or X.shape[0] - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no validation or no training "
+                f"sample out of {X.shape[0]}."
+            )
+        perm = np.random.default_rng(seed).permutation(X.shape[0])
+        return X[perm[n_val:]], y[perm[n_val:]], X[perm[:n_val]], y[perm[:n_val]]
+
+    def _resolve_batch_size(self, batch_size, X, y, X_val, y_val):
+        """The mini-batch size for ``n_train`` samples; ``"critical"`` estimates it first."""
+        n_train = X.shape[0]
+        if batch_size is None:
+            return n_train
+        if batch_size == "auto":
+            return min(PAPER_PROTOCOL.batch_size, n_train)
+        if batch_size == "critical":
+            return self._critical_batch_size(X, y, X_val, y_val)
+        if batch_size > n_train:
+            raise InvalidParameterError(
+                f"{type(self).__name__}: batch_size must be in [1, n_train_samples={n_train}] (or None for full "
+                f"batch), got {batch_size}."
+            )
+        return batch_size
+
+    def _critical_batch_size(self, X, y, X_val, y_val):
+        if self._loss != "squared_error":
+            raise ValueError("batch_size='critical' is estimated through training R^2 and is available for "
+                             "ShallowMLPRegressor only; pass an int, None or 'auto'.")
+        from ._critical_batch import estimate_critical_batch_size
+
+        estimate = estimate_critical_batch_size(
+            self, X, y, eval_set=None if X_val is None else (X_val, y_val), **(self.critical_batch_params or {}),
+        )
+        self.critical_batch_estimate_ = estimate
+        self.critical_batch_size_ = int(estimate.batch_size)
+        return min(self.critical_batch_size_, X.shape[0])
+
+    def _prepare_fit(self, X, y, eval_set=None, data_key=None):
+        """Validate parameters and data, draw the initialisation: return a :class:`FitPlan`."""
+        params = self._validate_params()
+        engine_kwargs = self._engine_kwargs(params)
+        X, y = self._check_training_data(X, y)
+        init_seed, shuffle_seed, split_seed = (int(s) for s in draw_seeds(params["random_state"], 3))
+        X_val = y_val = None
+        if eval_set is not None:
+            X_val, y_val = self._check_eval_set(eval_set)
+        elif params["validation_fraction"] is not None:
+            X, y, X_val, y_val = self._split_validation(X, y, params["validation_fraction"], split_seed)
+            data_key = None
+        params0 = _draw_initial_parameters(X.shape[1], params["hidden_units"], self._n_outputs, init_seed,
+                                           engine_kwargs["dtype"])
+        batch_size = self._resolve_batch_size(params["batch_size"], X, y, X_val, y_val)
+        if params["batch_size"] != "critical" and hasattr(self, "critical_batch_size_"):
+            del self.critical_batch_size_, self.critical_batch_estimate_
+        return FitPlan(self, X, y, X_val, y_val, params0, shuffle_seed, batch_size, engine_kwargs,
+                       data_key if data_key is not None else (id(X),))
+
+    def _finish_fit(self, plan, result):
+        """Store the engine's result as fitted attributes."""
+        n, m = plan.X.shape[1], self.hidden_units
+        C = self._n_outputs
+        width = (result.params.size - C) // (n + 1 + C)
+
+        def layers(flat):
+            A, a, B, b = (np.asarray(t)[0] for t in unpack_parameters(flat[None], n, width, C))
+            return [A[:, :m].copy(), B[:m].reshape(m, C).copy()], [a[:m].copy(), np.asarray(b, float).reshape(C).copy()]
+
+        self.coefs_, self.intercepts_ = layers(result.params)
+        A0, a0, B0, b0 = plan.params0
+        self.initial_coefs_ = [A0.copy(), B0.reshape(m, C).copy()]
+        self.initial_intercepts_ = [a0.copy(), np.asarray(b0, float).reshape(C).copy()]
+        self.n_epochs_ = self.n_iter_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        self.history_ = result.history
+        self.loss_curve_ = result.history["train_loss"].tolist()
+        idx = result.best_epoch - 1
+        self.best_loss_ = float(result.history["monitored_loss"][idx]) if idx >= 0 else float("nan")
+        self.batch_size_ = plan.batch_size
+        self.stop_reason_ = result.stop_reason
+        self.fit_time_ = result.train_time
+        self._n_features_out = m
+        if plan.engine_kwargs["snapshot_r2"] is not None:
+            self.snapshots_ = []
+            for snap in result.snapshots:
+                coefs, intercepts = layers(snap["params"])
+                self.snapshots_.append({"level": snap["level"], "epoch": snap["epoch"], "train_r2": snap["train_r2"],
+                                        "coefs": coefs, "intercepts": intercepts})
+        elif hasattr(self, "snapshots_"):
+            del self.snapshots_
+        return self
+
+    # --------------------------------------------------------------- inference
+    def _check_input(self, X):
+        check_is_fitted(self, "coefs_")
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32]).astype(np.float64, copy=False)
+
+    def _hidden_preactivation(self, X):
+        return X @ self.coefs_[0] + self.intercepts_[0]
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """The inner map ``sigma(X A + a)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_units)
+            Hidden-layer activations, float64.
+        """
+        X = self._check_input(X)
+        return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+
+    def jacobian(self, X: ArrayLike) -> np.ndarray:
+        """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
+
+        The Jacobian whose minors the KA-geometry analysis measures [1]_; see the user guide,
+        :ref:`jacobian-minors`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        J : ndarray of shape (n_samples, hidden_units, n_features), float64
+            Rows are hidden units, columns are inputs.
+
+        References
+        ----------
+        .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
+           Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
+        """
+        X = self._check_input(X)
+        d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
+        return d[:, :, None] * self.coefs_[0].T[None, :, :]
+
+    def initial_model(self) -> Self:
+        """The same network at its initialisation, as a fitted-looking estimator.
+
+        Returns
+        -------
+        model : ShallowMLPRegressor
+            A copy whose ``coefs_``/``intercepts_`` are the initial ones; it predicts, transforms
+            and gives Jacobians. ``is_initial_model_`` is True and no training history is kept.
+        """
+        check_is_fitted(self, "coefs_")
+        init = copy.copy(self)
+        for name in ("history_", "loss_curve_", "snapshots_", "best_loss_", "critical_batch_estimate_"):
+            init.__dict__.pop(name, None)
+        init.coefs_ = [c.copy() for c in self.initial_coefs_]
+        init.intercepts_ = [c.copy() for c in self.initial_intercepts_]
+        init.n_epochs_ = init.n_iter_ = init.best_epoch_ = 0
+        init.is_initial_model_ = True
+        return init
+
+    def snapshot_model(self, i: int) -> Self:
+        """The model at snapshot ``i`` of ``snapshots_`` as a fitted-looking estimator.
+
+        Parameters
+        ----------
+        i : int
+            Index into ``snapshots_`` (one snapshot per ``snapshot_r2`` level reached).
+
+        Returns
+        -------
+        model : ShallowMLPRegressor
+            A copy whose ``coefs_``/``intercepts_`` are those of the snapshot; it predicts,
+            transforms and gives Jacobians (see the user guide, :ref:`exp-evolution`).
+        """
+        check_is_fitted(self, "snapshots_")
+        snap = self.snapshots_[i]
+        model = self.initial_model()
+        model.is_initial_model_ = False
+        model.coefs_ = [c.copy() for c in snap["coefs"]]
+        model.intercepts_ = [c.copy() for c in snap["intercepts"]]
+        model.n_epochs_ = model.n_iter_ = model.best_epoch_ = snap["epoch"]
+        return model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags

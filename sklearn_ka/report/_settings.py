@@ -1,0 +1,116 @@
+"""The settings of a reproduction run: the ``--quick`` and ``--full`` presets, overrides, argument checks."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .._utils import (
+    PAPER_PROTOCOL,
+    InstanceOf,
+    Integers,
+    InvalidParameterError,
+    check_device,
+    check_param,
+    check_sequence,
+)
+
+__all__ = ["QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "resolve_settings", "check_out_dir"]
+
+#: The report gives means and standard deviations over seeds: at least two are needed.
+MIN_SEEDS = 2
+
+#: ``--quick``: Tables I-III (the 48-model static grid, paper protocol) and their figures,
+#: one evolution run and the MEFs of the figure models.
+QUICK_SETTINGS = {
+    "functions": ["xor", "linear", "random"],
+    "widths": list(PAPER_PROTOCOL.hidden_units),
+    "seeds": list(range(PAPER_PROTOCOL.n_seeds)),
+    "n_samples": PAPER_PROTOCOL.n_samples,
+    "batch_size": PAPER_PROTOCOL.batch_size,
+    "max_epochs": PAPER_PROTOCOL.max_epochs,
+    "patience": PAPER_PROTOCOL.patience,
+    "analyzer": {"n_rotations": PAPER_PROTOCOL.n_rotations, "rotation_method": "haar"},
+    "table_width": max(PAPER_PROTOCOL.hidden_units),
+    "figure_seed": 0,
+    "evolution": {"function": "xor", "seeds": [0], "r2_step": 0.1},
+    "significance": {"n_resamples": 9999, "paired": True},
+    "interpolation": None,
+    "batch_size_experiment": None,
+    "bootstrap": None,
+    "tails": None,
+    "device": "cpu",
+}
+
+#: The mini-batch sizes of the full run's batch-size and bootstrap experiments.
+_BATCH_SIZES = [32, 64, 128, 256, 512, 1000]
+
+#: ``--full``: every experiment of the study (:ref:`experiments`) at the paper's scale.
+FULL_SETTINGS = {
+    **copy.deepcopy(QUICK_SETTINGS),
+    "evolution": {"function": "xor", "seeds": list(range(PAPER_PROTOCOL.n_seeds)), "r2_step": 0.05},
+    "interpolation": {"families": ["lambda_xor", "gaussian", "so_xor"], "values": None},
+    "batch_size_experiment": {"functions": ["random", "xor"], "batch_sizes": list(_BATCH_SIZES)},
+    "bootstrap": {"function": "xor", "batch_sizes": list(_BATCH_SIZES), "wide_units": 264},
+    "tails": {"functions": ["xor", "linear", "random"]},
+}
+
+
+def resolve_settings(quick: Any, settings: Any, seeds: Any, device: Any) -> dict:
+    """The settings of a run: the preset, the ``settings`` overrides, then ``seeds`` and ``device``.
+
+    Every argument is checked here, before any work starts.
+    """
+    check_param("quick", quick, [InstanceOf(bool, "True or False")], owner="reproduce")
+    s = _merge_settings(quick, settings)
+    if seeds is not None:
+        s["seeds"] = _check_seeds(seeds)
+        s["figure_seed"] = s["seeds"][0]
+        if s.get("evolution"):
+            s["evolution"]["seeds"] = s["seeds"][:1] if quick else list(s["seeds"])
+    if device is not None:
+        s["device"] = device
+    s["device"] = check_device(s["device"], owner="reproduce")
+    return s
+
+
+def _merge_settings(quick, settings):
+    base = copy.deepcopy(QUICK_SETTINGS if quick else FULL_SETTINGS)
+    settings = check_param("settings", settings, [InstanceOf(Mapping, "a dict of overrides"), None],
+                           owner="reproduce")
+    if settings is None:
+        return base
+    unknown = sorted(set(settings) - set(base))
+    if unknown:
+        raise ValueError(f"reproduce: unknown setting(s) {unknown}; known: {sorted(base)}.")
+    for key, value in settings.items():
+        if isinstance(base[key], dict) and isinstance(value, dict):
+            base[key].update(value)
+        else:
+            base[key] = value
+    return base
+
+
+def _check_seeds(seeds):
+    """``N`` -> ``[0, ..., N-1]``; a sequence -> a list of distinct integers >= 0 (at least ``MIN_SEEDS``)."""
+    if Integers().accepts(seeds):
+        values = list(range(int(seeds)))
+    else:
+        values = check_sequence("seeds", seeds, Integers(0), unique=True, allow_empty=True, owner="reproduce")
+    if len(values) < MIN_SEEDS:
+        raise InvalidParameterError(f"reproduce: at least {MIN_SEEDS} seeds are needed (the report gives the mean "
+                                    f"and standard deviation over seeds); got seeds={seeds!r}.")
+    return values
+
+
+def check_out_dir(out_dir: Any) -> Path:
+    """The output directory, created with its ``figures`` folder."""
+    check_param("out_dir", out_dir, [InstanceOf((str, os.PathLike), "a directory path")], owner="reproduce")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"reproduce: out_dir {str(out)!r} exists and is not a directory.")
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    return out
