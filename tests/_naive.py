@@ -129,3 +129,14 @@ def trained_like(rng, B, m, n, dead=0.6):
     d[rng.uniform(size=(B, m)) < dead] *= 1e-9
     d[:, : max(1, m // 4)] *= 1e-12  # some consistently dead units
     return d[:, :, None] * W, d, W
+
+
+def rank_deficient(J, k, factor=64):
+    """The numerical-rank rule spelled out: largest |size-k minor| <= factor * k^2 * eps * ||J(x)||_F^k."""
+    eps = np.finfo(np.float64).eps
+    out = []
+    for b in range(J.shape[0]):
+        largest = minors(J[b:b + 1], k).max()
+        scale = math.sqrt(sum(float(v) ** 2 for v in np.ravel(J[b])))
+        out.append(bool(largest <= factor * k * k * eps * scale**k))
+    return np.array(out)

@@ -27,6 +27,9 @@ _LAZY = {
     **dict.fromkeys(("as_float64_tensor", "like_input", "pooled_float64"), "_arrays"),
     **dict.fromkeys(("resolve_device", "resolve_dtype", "torch_threads"), "_torch"),
     "check_device": "_device",
+    **dict.fromkeys(("check_n_jobs", "max_local_workers"), "_parallel"),
+    **dict.fromkeys(("DEFAULT_MEMORY_BUDGET", "MemoryBudgetError", "check_memory", "memory_budget", "format_bytes"),
+                    "_memory"),
 }
 
 __all__ = sorted(_LAZY)

@@ -33,6 +33,8 @@ OBSERVABLES: dict[str, bool] = {
     "column_kl": False,
     "max_minor_lower_bound": False,
     "max_minor_lower_bound_initial": False,
+    "n_rank_deficient": False,
+    "n_rank_deficient_initial": False,
 }
 
 _KEY = re.compile(r"^(?P<name>[a-z_]+?)_k(?P<k>[1-9][0-9]*)(?:_q(?P<q>[0-9.eE+-]+))?$")

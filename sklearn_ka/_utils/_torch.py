@@ -44,7 +44,7 @@ def resolve_device(device: Any, *, name: str = "device") -> torch.device:
 
     try:
         dev = torch.device(device)
-    except (RuntimeError, TypeError):
+    except (RuntimeError, TypeError, ValueError, OverflowError):
         raise InvalidParameterError(
             f"{name} must be 'cpu', 'cuda', 'cuda:N' or a torch.device, got {device!r}.") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
@@ -54,7 +54,8 @@ def resolve_device(device: Any, *, name: str = "device") -> torch.device:
             "or install a CUDA build of torch on a machine with a GPU (see the README)."
         )
     if dev.type not in ("cpu", "cuda"):
-        raise InvalidParameterError(f"{name} must be 'cpu' or 'cuda[:N]', got {device!r}.")
+        raise InvalidParameterError(f"{name} must be 'cpu', 'cuda', 'cuda:N' or a torch.device of those types; "
+                                    f"got {device!r} (device type {dev.type!r} is not supported).")
     return dev
 
 

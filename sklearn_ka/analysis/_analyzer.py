@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,12 @@ from .._utils import (
     Integers,
     InvalidParameterError,
     Options,
+    Reals,
+    check_device,
+    check_int,
+    check_memory,
+    check_param,
+    check_sequence,
     observable_key,
     validate_params,
 )
@@ -42,7 +49,7 @@ from ..observables import (
 from ._kernels import BlockPlan, chunk_minors, chunk_observables, chunk_zero_rows_in, initial_thresholds, merge
 from ._memory_plan import MemoryPlan
 from ._parameters import SHARED_CONSTRAINTS, ByteBudget
-from ._sources import JacobianSource, same_array
+from ._sources import JacobianSource, same_array, warn_if_trained_baseline
 
 __all__ = ["KAGeometryAnalyzer"]
 
@@ -88,7 +95,10 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         published protocol); ``q(k)`` is induced with the Gamma-extended binomial.
     n_rotations : int, default=400
         Number N of Haar rotations (``"sampled"``) or Stiefel samples (``"haar"``, k < n); the
-        default is the published protocol's.
+        default is the published protocol's. Refused in ``fit``, before any work, when the
+        rotations would not fit the package's memory budget (``SKLEARN_KA_MEMORY_BUDGET``, default
+        4 GiB; see :meth:`RotationReference.check_budget
+        <sklearn_ka.observables.RotationReference.check_budget>`).
     rotation_method : {"haar", "sampled"}, default="haar"
         ``"sampled"`` is the definition of :ref:`obs-rotation-ratio` taken literally; ``"haar"``
         computes the same expectation exactly for ``k = n`` and with one fixed Stiefel sample for
@@ -104,8 +114,13 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         A row is consistently zero when it is zero at at least this fraction of the examples
         (:ref:`obs-consistent-zero-rows`), in (0, 1]; the default is the published protocol's.
     max_memory_bytes : int or None, default=None
-        Memory budget of one chunk of minors (default 1 GiB); a minor matrix that cannot fit
-        even for one example is refused in ``fit`` at once.
+        Memory budget of one chunk of minors (default 1 GiB; a third of it holds one block's
+        minors); a minor matrix that cannot fit even for one example is refused in ``fit`` at
+        once, with a :class:`~sklearn_ka.exterior.MinorBudgetError` that names this parameter.
+        What else grows with a parameter (the rotations, the pooled minors of
+        :meth:`tail_statistics`) is checked against the package's memory budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB). :meth:`check_memory_budget` makes these
+        checks before any model is trained.
     chunk_size : int or None, default=None
         Examples per chunk handed to one worker (default: as many as the budget allows, split
         across ``n_jobs``), rounded to whole blocks. A block is fixed by ``(m, n)`` and the minor
@@ -118,9 +133,11 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
     random_state : int, RandomState or Generator instance, or None, default=None
         Seeds the rotations.
     n_jobs : int or None, default=None
-        Chunks of examples are processed by this many joblib workers. Results do not depend on it.
-    device : str, default="cpu"
-        Where the kernels run (``"cuda"`` on a GPU).
+        Chunks of examples are processed by this many joblib workers (``-1``: all CPUs; at most
+        the number of CPUs; 0 is refused). Results do not depend on it.
+    device : str or torch.device, default="cpu"
+        Where the kernels run: ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (a GPU torch can see). Any
+        other device (e.g. ``"mps"``) is refused in ``fit``, before any work.
 
     Attributes
     ----------
@@ -152,7 +169,7 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         "max_memory_bytes": [ByteBudget(), None],
         "chunk_size": [Integers(1), None],
         "random_state": [None, Integers(0), InstanceOf((np.random.RandomState, np.random.Generator))],
-        "n_jobs": [Integers(), None],
+        "n_jobs": [Integers(1), Integers(None, -1), None],
         "device": [InstanceOf((str, torch.device), "a device name (str) or a torch.device")],
     }
 
@@ -190,27 +207,68 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
     def _check_params(self):
         """The validated parameters (converted: sizes and rates as tuples, the device a torch.device)."""
         params = validate_params(self.get_params(deep=False), self._parameter_constraints, owner=type(self).__name__)
-        try:
-            device = torch.device(params["device"])
-        except RuntimeError as exc:
-            raise InvalidParameterError(f"{type(self).__name__}: device must name a torch device (e.g. 'cpu', "
-                                        f"'cuda', 'cuda:1'); got {self.device!r}.") from exc
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} was requested but no CUDA GPU is available to torch.")
-        params["device"] = device
+        # 'cpu', 'cuda' or 'cuda:N' on a machine that has it: refused here, not partway through the kernels
+        params["device"] = torch.device(check_device(params["device"], owner=type(self).__name__))
         return params
 
-    def _kept_sizes(self, sizes, m, n):
+    def _kept_sizes(self, sizes, m, n, warn=True):
         """The minor sizes that exist for ``m x n`` Jacobians; the others are dropped with a warning."""
         r = min(m, n)
         kept = tuple(sorted({k for k in sizes if k <= r}))
         dropped = sorted({k for k in sizes if k > r})
         if not kept:
             raise ValueError(f"minor_sizes {self.minor_sizes!r}: every size exceeds min(n, m) = {r}.")
-        if dropped:
+        if dropped and warn:
             warnings.warn(f"minor sizes {dropped} exceed min(n={n}, m={m}) = {r} and are dropped.", UserWarning,
-                          stacklevel=3)
+                          stacklevel=4)
         return kept
+
+    def _plan_memory(self, params, n_samples, m, n, warn=True):
+        """The kept and needed sizes and the memory plan; refuses at once, before any allocation, what cannot fit.
+
+        Both budgets are checked: the minors' (``max_memory_bytes``) and the rotations'
+        (the package budget, :meth:`RotationReference.check_budget
+        <sklearn_ka.observables.RotationReference.check_budget>`).
+        """
+        ks = self._kept_sizes(params["minor_sizes"], m, n, warn)
+        needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
+        owner = type(self).__name__
+        memory = MemoryPlan.for_analysis(n_samples, m, n, needed, params["max_memory_bytes"], owner=owner)
+        RotationReference.check_budget(m, n, ks, params["rotation_method"], params["n_rotations"], owner=owner)
+        return ks, needed, memory
+
+    def check_memory_budget(self, n_hidden: int, n_inputs: int) -> None:
+        """Refuse now, before any model is trained or evaluated, an analysis that could not fit its budget.
+
+        The checks :meth:`fit` makes first, from the shapes alone: the parameters, the size-k
+        minors of one example within ``max_memory_bytes``, the rotations within the package's
+        memory budget. A sweep or a script calls it before training models of ``n_hidden``
+        units, so that an analysis that cannot run fails in milliseconds rather than after the
+        training.
+
+        Parameters
+        ----------
+        n_hidden : int
+            Hidden units ``m`` of the models to analyse.
+        n_inputs : int
+            Inputs ``n`` of their inner map (before ``input_columns``).
+
+        Raises
+        ------
+        InvalidParameterError
+            A parameter of the analyzer is invalid.
+        ValueError
+            Every minor size exceeds ``min(m, n)``, or ``input_columns`` do not fit ``n_inputs``.
+        MinorBudgetError
+            One example's minors do not fit ``max_memory_bytes``.
+        MemoryBudgetError
+            The rotations do not fit the package's memory budget.
+        """
+        params = self._check_params()
+        m = check_int("n_hidden", n_hidden, 1, owner=f"{type(self).__name__}.check_memory_budget")
+        n_inputs = check_int("n_inputs", n_inputs, 1, owner=f"{type(self).__name__}.check_memory_budget")
+        columns = self._validate_columns(n_inputs)
+        self._plan_memory(params, 1, m, n_inputs if columns is None else len(columns), warn=False)
 
     def _validate_columns(self, n_inputs):
         cols = self.input_columns
@@ -251,7 +309,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         return src, src0
 
     def _n_workers(self):
-        return 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
+        # never more workers than CPUs: n_jobs=10**6 must not start a million processes
+        return 1 if self.n_jobs is None else min(effective_n_jobs(self.n_jobs), os.cpu_count() or 1)
 
     # ---------------------------------------------------------------- fitting
     def fit(self, model0: Any, X: ArrayLike | None = None, y: Any = None) -> KAGeometryAnalyzer:
@@ -272,16 +331,23 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Warns
+        -----
+        UserWarning
+            When ``model0`` is one of our estimators whose weights differ from its own initial
+            weights (a trained model, or a snapshot): the observables would compare a model with
+            a trained one. Pass ``model.initial_model()``.
         """
         params = self._check_params()
+        warn_if_trained_baseline(model0, type(self).__name__)
         src0 = JacobianSource(model0, X)
         columns = self._validate_columns(src0.n_inputs)
         src0.restrict(columns)
         m, n = src0.m, src0.n
-        ks, qs = self._kept_sizes(params["minor_sizes"], m, n), params["false_positive_rates"]
-        needed = tuple(sorted(set(ks) | {k - 1 for k in ks if k >= 2}))
+        qs = params["false_positive_rates"]
         # refuses at once, before any allocation, what cannot fit
-        self._memory = MemoryPlan.for_analysis(src0.n_samples, m, n, needed, self.max_memory_bytes)
+        ks, needed, self._memory = self._plan_memory(params, src0.n_samples, m, n)
         self.input_columns_ = columns
         self.minor_sizes_ = ks
         self.n_hidden_, self.n_features_in_ = m, src0.n_inputs
@@ -315,7 +381,26 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
 
         values, counts, packed = merge(run(chunk_observables, src.chunk, src0.chunk))
         values.update(self._consistent_zero_rows(src, counts, packed, plan, run))
+        self._warn_rank_deficient(values, src.n_samples)
         return values
+
+    def _warn_rank_deficient(self, values, n_samples):
+        """One RuntimeWarning per call for the examples of numerical rank < k (their ratios are NaN)."""
+        parts = []
+        for label, name in (("trained", "n_rank_deficient"), ("initial", "n_rank_deficient_initial")):
+            found = [f"k={k}: {n}" for k in self.minor_sizes_
+                     if (n := int(np.count_nonzero(values[observable_key(name, k)])))]
+            if found:
+                parts.append(f"{label} model {', '.join(found)}")
+        if parts:
+            undefined = "participation and rotation ratios" + (
+                " and the column-sum statistics" if self.column_probability == "sum" else "")
+            warnings.warn(
+                f"{type(self).__name__}: the Jacobian has numerical rank < k at some of the {n_samples} examples "
+                f"({'; '.join(parts)}): every size-k minor there is round-off (below "
+                f"rank_tolerance(k) * ||J(x)||_F^k), so the {undefined} are undefined and NaN at those examples, "
+                "and so are their means. The counts are the n_rank_deficient_k{k} keys of score.",
+                RuntimeWarning, stacklevel=3)
 
     def _consistent_zero_rows(self, src, counts, packed, plan, run):
         """Per example, the fraction of rows that are zero there and zero at most examples."""
@@ -352,6 +437,8 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             if not per_example:
                 keys.append(key("rotation_ratio_normalized"))
             keys += [key("column_entropy"), key("column_entropy_initial"), key("column_kl")]
+            if not per_example:
+                keys += [key("n_rank_deficient"), key("n_rank_deficient_initial")]
         return keys
 
     def score(self, model: Any, X: ArrayLike | None = None) -> dict[str, float]:
@@ -377,8 +464,13 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
             ``column_entropy_initial_k{k}``, ``column_kl_k{k}``. ``consistent_zero_rows`` is the
             fraction of (example, row) pairs that are zero in a row zero at at least
             ``consistent_fraction`` of the examples, so ``zero_rows - consistent_zero_rows`` is the
-            example-dependent part. Examples whose Jacobian has rank < k give NaN (with a
-            RuntimeWarning from the kernels), which propagates into the means. Build and read
+            example-dependent part. ``n_rank_deficient_k{k}`` and
+            ``n_rank_deficient_initial_k{k}`` (integers) count the examples at which the
+            trained (initial) Jacobian has numerical rank < k
+            (:func:`~sklearn_ka.observables.numerical_rank_deficient`, user guide:
+            :ref:`jacobian-minors`): there the participation ratio, the rotation ratio and
+            (with ``column_probability="sum"``) the column statistics are undefined and NaN,
+            which propagates into their means, with one RuntimeWarning per call. Build and read
             keys with :func:`~sklearn_ka.observables.observable_key` and
             :func:`~sklearn_ka.observables.parse_observable_key`.
         """
@@ -386,7 +478,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         out = {}
         n, m = self.rotation_reference_.n, self.n_hidden_
         for key in self._ordered_keys(per_example=False):
-            if key in values:
+            if key.startswith("n_rank_deficient"):
+                out[key] = int(np.count_nonzero(values[key]))
+            elif key in values:
                 out[key] = float(np.mean(values[key]))
         for k in self.minor_sizes_:
             key = functools.partial(observable_key, k=k)
@@ -408,7 +502,9 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_features_out)
-            ``set_output(transform="pandas")`` gives a DataFrame.
+            ``set_output(transform="pandas")`` gives a DataFrame. At the examples whose Jacobian
+            has numerical rank < k the undefined columns of size k are NaN (see :meth:`score`),
+            with one RuntimeWarning per call.
         """
         values = self._per_example(model, X)
         return np.column_stack([values[key] for key in self._ordered_keys(per_example=True)])
@@ -464,9 +560,21 @@ class KAGeometryAnalyzer(TransformerMixin, BaseEstimator):
         .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
            Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
         """
+        owner = f"{type(self).__name__}.tail_statistics"
+        if quantile_ranks is None:
+            ranks = np.arange(0.90, 1.0, 0.01)
+        else:
+            ranks = quantile_ranks.reshape(-1) if isinstance(quantile_ranks, np.ndarray) else quantile_ranks
+            ranks = np.asarray(check_sequence("quantile_ranks", ranks, [Reals(0, 1, high_open=True)], owner=owner))
+        high, low = (check_param(name, v, [Reals(0, 1)], owner=owner) for name, v in (("high", high), ("low", low)))
+        if not low < high:
+            raise InvalidParameterError(f"{owner}: low must be below high; got low={low}, high={high}.")
         src, src0 = self._sources(model, X)
         device = torch.device(self.device)
-        ranks = np.arange(0.90, 1.0, 0.01) if quantile_ranks is None else np.asarray(quantile_ranks, dtype=float)
+        for k in self.minor_sizes_:  # the pooled minors (the blocks, their concatenation, numpy's partition)
+            check_memory(3 * 8 * src.n_samples * math.comb(src.m, k) * math.comb(src.n, k),
+                         f"the pooled size-{k} minors of {src.n_samples} examples", owner=type(self).__name__,
+                         alternatives="fewer examples (X), smaller minor sizes, or a larger budget.")
         out = {}
         for k in self.minor_sizes_:
             out[k] = {}

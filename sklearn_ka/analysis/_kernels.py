@@ -23,6 +23,7 @@ from ..observables import (
     RotationReference,
     column_statistics,
     dependent_zero_rows,
+    numerical_rank_deficient,
     participation_ratio,
     rotation_ratio,
     row_means,
@@ -188,12 +189,18 @@ def _block_observables(chunk, chunk0, plan, device):
             _zero_row_observables(row_means(Jk), k, J.shape[1], plan, masks, out, counts)
             if k not in plan.ks:
                 continue
-            out[observable_key("pr", k)] = participation_ratio(Jk, plan.pr)
-            out[observable_key("pr_initial", k)] = participation_ratio(J0k, plan.pr)
-            out[observable_key("rotation_ratio", k)] = rotation_ratio(J, k, ref, Jk=Jk)
-            out[observable_key("rotation_ratio_initial", k)] = rotation_ratio(J0, k, ref, Jk=J0k)
+            # examples of numerical rank < k: the ratios of minors are NaN there, counted (the
+            # analyzer warns once per call with the totals, so the observables stay silent)
+            bad, bad0 = numerical_rank_deficient(J, k, Jk=Jk), numerical_rank_deficient(J0, k, Jk=J0k)
+            out[observable_key("n_rank_deficient", k)] = bad
+            out[observable_key("n_rank_deficient_initial", k)] = bad0
+            out[observable_key("pr", k)] = participation_ratio(Jk, plan.pr, rank_deficient=bad)
+            out[observable_key("pr_initial", k)] = participation_ratio(J0k, plan.pr, rank_deficient=bad0)
+            out[observable_key("rotation_ratio", k)] = rotation_ratio(J, k, ref, Jk=Jk, rank_deficient=bad)
+            out[observable_key("rotation_ratio_initial", k)] = rotation_ratio(J0, k, ref, Jk=J0k, rank_deficient=bad0)
             (out[observable_key("column_entropy", k)], out[observable_key("column_entropy_initial", k)],
-             out[observable_key("column_kl", k)]) = column_statistics(Jk, J0k, plan.column)
+             out[observable_key("column_kl", k)]) = column_statistics(Jk, J0k, plan.column, rank_deficient=bad,
+                                                                      rank_deficient0=bad0)
         # packed zero masks, to split off the consistently zero rows once all chunks are in (when
         # they fit the budget; otherwise the analyzer makes a second pass)
         packed = {key: np.packbits(masks[key], axis=1) for key in counts} if plan.keep_masks else {}

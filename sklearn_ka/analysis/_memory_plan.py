@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..exterior import DEFAULT_MAX_BYTES, plan_example_chunks
+from .._utils import check_memory, format_bytes
+from ..exterior import DEFAULT_MAX_BYTES, MinorBudgetError, plan_example_chunks
 
-__all__ = ["MemoryPlan", "block_size", "sampled_block_size"]
+__all__ = ["MemoryPlan", "block_size", "check_sampled_plan", "sampled_block_size"]
 
 # Examples per kernel call: as many as keep one block's largest minor matrix near BLOCK_BYTES
 # (e.g. 66 examples for m = 32, n = 3, k <= 3: 4960 size-3 minors each), between BLOCK_MIN and
@@ -56,8 +57,38 @@ def block_size(m: int, n: int, ks) -> int:
 
 def sampled_block_size(n_rows: int, n_cols: int, k: int, factored: bool, max_bytes) -> int:
     """Examples per block of the sampled analyzer, for a grid of ``n_rows x n_cols`` minors."""
-    per_example = 8 * n_rows * n_cols * (SAMPLED_TEMPORARIES if factored else SAMPLED_TEMPORARIES + 2 * k * k)
-    return max(1, int(max_bytes // per_example))
+    return max(1, int(max_bytes // _sampled_per_example(n_rows, n_cols, k, factored)))
+
+
+def _sampled_per_example(n_rows, n_cols, k, factored):
+    return 8 * n_rows * n_cols * (SAMPLED_TEMPORARIES if factored else SAMPLED_TEMPORARIES + 2 * k * k)
+
+
+# The sampled analyzer keeps, for every example and both models, SAMPLED_KEPT_ROWS arrays per sampled
+# row and column group (row sums: the fit's and the score's) and SAMPLED_KEPT_COLS per sampled column
+# and row group (the column sums of the entropies and the divergence); lists of blocks are joined
+# at the end, so twice that exists at once.
+SAMPLED_KEPT_ROWS = 3
+SAMPLED_KEPT_COLS = 5
+
+
+def check_sampled_plan(n_samples: int, m: int, n: int, k: int, rows: int, cols: int, row_groups: int,
+                       col_groups: int, factored: bool, max_bytes, owner: str) -> None:
+    """Refuse at once a sampled analysis that cannot fit: one example's grid, and the sums kept per example.
+
+    ``rows`` and ``cols`` are the sampled subsets of all groups together (the grid of one example).
+    """
+    per_example = _sampled_per_example(rows, cols, k, factored)
+    if per_example > max_bytes:
+        raise MinorBudgetError(
+            f"{owner}: the {rows} x {cols} sampled size-{k} minors of one {m}x{n} Jacobian need about "
+            f"{format_bytes(per_example)} of working memory, over the budget of {format_bytes(max_bytes)} "
+            "(max_memory_bytes). Alternatives: fewer sampled subsets (n_rows, n_cols), fewer replicates "
+            "(n_replicates), or a larger memory budget (max_memory_bytes).")
+    kept = 2 * 2 * 8 * n_samples * (SAMPLED_KEPT_ROWS * rows * col_groups + SAMPLED_KEPT_COLS * row_groups * cols)
+    check_memory(kept, f"the partial sums of {n_samples} examples on a grid of {rows} x {cols} sampled size-{k} "
+                 "minors", owner=owner, alternatives="fewer examples, fewer sampled subsets (n_rows, n_cols), "
+                 "fewer replicates (n_replicates), or a larger budget.")
 
 
 @dataclass(frozen=True)
@@ -79,15 +110,24 @@ class MemoryPlan:
     budget_chunk: int
 
     @classmethod
-    def for_analysis(cls, n_samples: int, m: int, n: int, sizes, max_memory_bytes) -> MemoryPlan:
+    def for_analysis(cls, n_samples: int, m: int, n: int, sizes, max_memory_bytes,
+                     owner: str = "KAGeometryAnalyzer") -> MemoryPlan:
         """Plan an analysis of ``n_samples`` Jacobians ``(m, n)`` for the minor sizes ``sizes``.
 
         Raises :class:`~sklearn_ka.exterior.MinorBudgetError` at once, before any allocation,
-        when one example's minors cannot fit.
+        when one example's minors cannot fit (the message names ``max_memory_bytes``).
         """
         budget = DEFAULT_MAX_BYTES if max_memory_bytes is None else max_memory_bytes
-        budget_chunk = min(plan_example_chunks(n_samples, m, n, k, budget / BLOCK_SHARE) for k in sizes)
-        return cls(budget, min(block_size(m, n, sizes), budget_chunk), budget_chunk)
+        budget_chunk = min(plan_example_chunks(n_samples, m, n, k, budget / BLOCK_SHARE, owner=owner,
+                                               budget_name="max_memory_bytes", budget_share=BLOCK_SHARE)
+                           for k in sizes)
+        block = min(block_size(m, n, sizes), budget_chunk)
+        # a max_memory_bytes above the package's budget must not fail later, in the first block's minors
+        largest = max(math.comb(m, k) * math.comb(n, k) for k in sizes)
+        check_memory(8 * block * largest, f"one block of {block} examples' minors ({largest} per example)",
+                     owner=owner, alternatives="a max_memory_bytes within the package's budget, or a larger "
+                     "SKLEARN_KA_MEMORY_BUDGET.")
+        return cls(budget, block, budget_chunk)
 
     def pooled_sizes(self, n_samples: int, m: int, sizes) -> list:
         """The sizes whose pooled row means are held in memory (all in one pass), in order."""

@@ -48,7 +48,7 @@ class ByteBudget(Reals):
 
     def __init__(self):
         super().__init__(0, low_open=True)
-        self.description = "a positive number of bytes"
+        self.description = "a positive number of bytes (e.g. 2**30 for 1 GiB)"
 
     def convert(self, value: Any) -> Any:
         return value

@@ -23,6 +23,7 @@ See the user guide page :doc:`/user_guide/sampled`.  Design, in short:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,9 +36,18 @@ from sklearn.utils.validation import check_is_fitted
 from .._utils import PAPER_PROTOCOL, Integers, Reals, draw_seeds, observable_key, validate_params
 from ..exterior import MinorSample
 from ..observables import induced_false_positive_rate, participation_ratio_max
+from ._memory_plan import check_sampled_plan
 from ._parameters import SHARED_CONSTRAINTS, ByteBudget
-from ._sampled_kernels import SampleDesign, accumulate, estimates, jackknife, row_partials, thresholds
-from ._sources import JacobianSource
+from ._sampled_kernels import (
+    SampleDesign,
+    accumulate,
+    estimates,
+    jackknife,
+    rank_deficient,
+    row_partials,
+    thresholds,
+)
+from ._sources import JacobianSource, warn_if_trained_baseline
 
 __all__ = ["SampledKAGeometryAnalyzer"]
 
@@ -76,7 +86,11 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
     consistent_fraction : float, default=0.99
         In (0, 1]; the default is the published protocol's (:ref:`obs-consistent-zero-rows`).
     max_memory_bytes : int, default=256 MiB
-        Working memory of one block of examples (sampled minors and temporaries).
+        Working memory of one block of examples (sampled minors and temporaries). A grid of
+        sampled minors that does not fit even for one example is refused in ``fit`` at once
+        (:class:`~sklearn_ka.exterior.MinorBudgetError`); the sample itself and the partial sums
+        kept for every example are checked against the package's memory budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB).
     random_state : int, RandomState instance or None, default=None
         Seeds the sample of minors (the only randomness).
 
@@ -150,9 +164,17 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
         Returns
         -------
         self
+
+        Warns
+        -----
+        UserWarning
+            When ``model0`` is one of our estimators whose weights differ from its own initial
+            weights (a trained model, or a snapshot): the observables would compare a model with
+            a trained one. Pass ``model.initial_model()``.
         """
         params = validate_params(self.get_params(deep=False), self._parameter_constraints,
                                  owner=type(self).__name__)
+        warn_if_trained_baseline(model0, type(self).__name__)
         src0 = JacobianSource(model0, X)
         m, n = src0.m, src0.n
         ks = tuple(sorted({k for k in params["minor_sizes"] if k <= min(m, n)}))
@@ -162,6 +184,10 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
         seeds = draw_seeds(params["random_state"], len(ks))
         self.samples_ = {k: MinorSample(m, n, k, self.n_rows, self.n_cols, self.n_replicates, random_state=seed)
                          for k, seed in zip(ks, seeds)}
+        for k in ks:  # refuses at once, before any minor is computed, what cannot fit
+            design = SampleDesign.of(self.samples_[k])
+            check_sampled_plan(src0.n_samples, m, n, k, len(design.rows), len(design.cols), design.Gr, design.Gc,
+                               src0.J is None, params["max_memory_bytes"], type(self).__name__)
         self.minor_sizes_, self._qs = ks, qs
         self.n_hidden_, self.n_features_in_, self.n_samples_fit_ = m, n, src0.n_samples
         self.false_positive_rates_ = {(k, q): float(induced_false_positive_rate(q, m, k)) for k in ks for q in qs}
@@ -217,6 +243,14 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
             t-interval; ``plugin`` is the uncorrected plug-in value; NaN bounds with one group) or
             ``"lower_bound"`` (the mean over examples of the largest sampled minor, a lower
             bound of the mean of ``M^(k)(x)``: ``low`` = ``estimate``, ``high`` = inf).
+            ``n_rank_deficient[_initial]_k{k}`` count the examples none of whose sampled size-k
+            minors of the trained (initial) model is above round-off (the rule of
+            :func:`~sklearn_ka.observables.numerical_rank_deficient` on the largest sampled
+            minor): there the participation ratio (and, with ``column_probability="sum"``, the
+            column statistics) is NaN, with one RuntimeWarning per call. Every example of
+            numerical rank < k is counted; ``kind`` is ``"exact"`` for an exhaustive sample,
+            else ``"upper_bound"`` (``low`` = 0, ``high`` = ``estimate``: a partial sample may
+            also miss every non-zero minor of an example).
         """
         src, src0 = self._sources(model, X)
         out = {}
@@ -224,6 +258,7 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
             for k in self.minor_sizes_:
                 design = SampleDesign.of(self.samples_[k])
                 a = accumulate(src, src0, design, self.column_probability == "softmax", self.max_memory_bytes)
+                rank_deficient(a, src, src0, k)
                 reps = []
                 for i, (keep_r, keep_c) in enumerate(design.keeps()):
                     thr = [self.thresholds_[k, q] for q in self._qs] if i == 0 else \
@@ -234,7 +269,25 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
                                           column_probability=self.column_probability))
                 out.update(jackknife(reps, design, self.confidence))
                 out.update(self._exact_entries(a, design))
+        self._warn_rank_deficient(out, src.n_samples)
         return out
+
+    def _warn_rank_deficient(self, out, n_samples):
+        """One RuntimeWarning per call for the examples without a sampled minor above round-off."""
+        parts = []
+        for label, name in (("trained", "n_rank_deficient"), ("initial", "n_rank_deficient_initial")):
+            found = [f"k={k}: {n}" for k in self.minor_sizes_ if (n := out[observable_key(name, k)]["estimate"])]
+            if found:
+                parts.append(f"{label} model {', '.join(found)}")
+        if parts:
+            undefined = "participation ratio and the column-sum statistics are" if self.column_probability == "sum" \
+                else "participation ratio is"
+            warnings.warn(
+                f"{type(self).__name__}: at some of the {n_samples} examples ({'; '.join(parts)}) no sampled size-k "
+                "minor is above round-off (rank_tolerance(k) * ||J(x)||_F^k): the Jacobian has numerical rank < k "
+                f"there, or the sample missed its non-zero minors. The {undefined} undefined and NaN at those "
+                "examples, and so are their means. The counts are the n_rank_deficient_k{k} entries.",
+                RuntimeWarning, stacklevel=3)
 
     def _exact_entries(self, a, design):
         """The sampled maximum minors (lower bounds unless exhaustive) and ``PR_max``."""
@@ -247,6 +300,10 @@ class SampledKAGeometryAnalyzer(BaseEstimator):
                 kind="exact" if exhaustive else "lower_bound")
         pm = float(participation_ratio_max(self.n_hidden_, self.n_features_in_, k))
         out[observable_key("pr_max", k)] = dict(estimate=pm, plugin=pm, low=pm, high=pm, stderr=0.0, kind="exact")
+        for name, tag in (("n_rank_deficient", ""), ("n_rank_deficient_initial", "0")):
+            n = int(np.count_nonzero(a["BAD" + tag]))
+            out[observable_key(name, k)] = dict(estimate=n, plugin=n, low=n if exhaustive else 0, high=n, stderr=0.0,
+                                                kind="exact" if exhaustive else "upper_bound")
         return out
 
     def score(self, model: Any, X: ArrayLike | None = None) -> dict[str, float]:

@@ -20,9 +20,10 @@ from scipy import stats
 
 from .._utils import observable_key
 from ..exterior import MinorSample
+from ..observables import below_rank_tolerance
 from ._memory_plan import sampled_block_size
 
-__all__ = ["SampleDesign", "accumulate", "estimates", "jackknife", "row_partials", "thresholds"]
+__all__ = ["SampleDesign", "accumulate", "estimates", "jackknife", "rank_deficient", "row_partials", "thresholds"]
 
 
 class SampleDesign(NamedTuple):
@@ -168,7 +169,8 @@ def _participation(a, design, keep_r, keep_c, n_rows_kept, n_cols_kept, pr_conve
             l1 = a["L1" + tag][:, keep_r][:, :, keep_c].sum((1, 2)) / n_kept
             l2 = a["L2" + tag][:, keep_r][:, :, keep_c].sum((1, 2)) / n_kept
             pr = math.sqrt(P * Q) * l1 / np.sqrt(l2)
-            prs.append(1 / pr if pr_convention == "l2/l1" else pr)
+            pr = 1 / pr if pr_convention == "l2/l1" else pr
+            prs.append(_nan_where(pr, a.get("BAD" + tag)))
     out[observable_key("pr", k)], out[observable_key("pr_initial", k)] = prs[0].mean(), prs[1].mean()
     out[observable_key("pr_normalized", k)] = out[observable_key("pr", k)] / out[observable_key("pr_initial", k)]
 
@@ -199,10 +201,34 @@ def _columns(a, design, keep_r, col_kept, n_rows_kept, column_probability, out):
             H = (scale + np.log(Sm) - xlx / Sm) / logP
             H0 = (scale + np.log(S0) - xlx0 / S0) / logP
             KL = ((xlx - xly0) / Sm - np.log(Sm) + np.log(S0)) / logP
+        # column-sum probabilities are ratios of round-off at rank-deficient examples
+        bad, bad0 = a.get("BAD"), a.get("BAD0")
+        H, H0 = _nan_where(H, bad), _nan_where(H0, bad0)
+        KL = _nan_where(KL, None if bad is None else bad | bad0)
     k = design.k
     out[observable_key("column_entropy", k)] = H.mean()
     out[observable_key("column_entropy_initial", k)] = H0.mean()
     out[observable_key("column_kl", k)] = KL.mean()
+
+
+def _nan_where(values, mask):
+    """``values`` (per example first) with NaN at the examples of ``mask`` (None: unchanged)."""
+    if mask is None:
+        return values
+    return np.where(mask.reshape(-1, *([1] * (values.ndim - 1))), np.nan, values)
+
+
+def rank_deficient(a: dict, src, src0, k: int) -> None:
+    """Flag, in ``a``, the examples none of whose sampled minors is above round-off.
+
+    ``BAD`` (trained) and ``BAD0`` (initial): the largest sampled minor is at most
+    ``tau_k ||J(x)||_F^k`` (:func:`~sklearn_ka.observables.numerical_rank_deficient`). Every
+    example of numerical rank < k is flagged; with a partial sample an example whose sampled
+    minors all miss its non-zero ones is flagged too (its estimates would be ratios of
+    round-off), so the count is an upper bound unless the sample is exhaustive.
+    """
+    for tag, source in (("", src), ("0", src0)):
+        a["BAD" + tag] = below_rank_tolerance(a["MX" + tag], source.frobenius_norms(), k)
 
 
 def estimates(a: dict, design: SampleDesign, keep_r, keep_c, thr, qs, *, consistent_fraction: float,

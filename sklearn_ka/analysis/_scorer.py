@@ -81,6 +81,10 @@ def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     ValueError
         When ``key`` is not an observable key, names an observable the analyzer does not report,
         or a false-positive rate the analyzer is not given (checked here, not inside a search).
+    TypeError
+        An unknown analyzer parameter.
+    InvalidParameterError
+        An invalid analyzer parameter (checked here, not inside a search).
 
     References
     ----------
@@ -89,8 +93,14 @@ def ka_scorer(key: str, **analyzer_params: Any) -> Callable[..., float]:
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be a string naming an observable, got {key!r}.")
-    # reject unknown parameters and keys now, not inside a search
+    # reject unknown parameters, invalid values and keys now, not inside a search
+    known = KAGeometryAnalyzer().get_params(deep=False)
+    unknown = sorted(set(analyzer_params) - set(known))
+    if unknown:
+        raise TypeError(f"ka_scorer: unknown KAGeometryAnalyzer parameter(s) {unknown}; its parameters are "
+                        f"{', '.join(sorted(known))}.")
     analyzer = clone(KAGeometryAnalyzer(**analyzer_params))
+    analyzer._check_params()
     parsed = parse_observable_key(key)
     if parsed.name not in _SCORED:
         raise ValueError(f"{key!r} is not reported by KAGeometryAnalyzer.score; its observables are "

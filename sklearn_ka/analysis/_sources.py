@@ -10,15 +10,17 @@ row and column subsets (:meth:`JacobianSource.sampled_factors`,
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import torch
+from sklearn.pipeline import Pipeline
 
 from ..exterior import compound_chain, sampled_factored_minor_matrices, sampled_minor_matrices
 from ..jacobians import inner_factors, inner_jacobian
 
-__all__ = ["JacobianSource", "same_array"]
+__all__ = ["JacobianSource", "same_array", "warn_if_trained_baseline"]
 
 
 def _factors(model, X):
@@ -63,11 +65,12 @@ class JacobianSource:
                     f"the model's {name} contain NaN or infinite values; the analysis needs finite "
                     "Jacobians (check the model's weights and X)"
                 )
-        self._factor = None
+        self._factor = self._norms = None
         self.restrict(columns)
 
     def restrict(self, columns: Any) -> JacobianSource:
         """Keep only the Jacobian columns (inputs) ``columns``; ``n`` is then their number."""
+        self._norms = None
         if columns is not None:
             if self.J is not None:
                 self.J = self.J[:, :, columns]
@@ -88,6 +91,15 @@ class JacobianSource:
         if self._factor is None or self._factor.W is not self.W:
             self._factor = _Factor(self.W)
         return self._factor
+
+    def frobenius_norms(self) -> np.ndarray:
+        """``||J(x)||_F`` per example (the scale of the numerical-rank rule), computed once."""
+        if getattr(self, "_norms", None) is None:
+            if self.J is not None:
+                self._norms = np.sqrt(np.einsum("bij,bij->b", self.J, self.J))
+            else:
+                self._norms = np.sqrt(np.square(self.D) @ np.square(self.W).sum(axis=1))
+        return self._norms
 
     # ------------------------------------------------------------ sampled minors
     def sampled_factors(self, rows: np.ndarray, cols: np.ndarray) -> tuple | None:
@@ -123,6 +135,36 @@ class _Factor:
             chain = compound_chain(torch.from_numpy(self.W), max(k, kmax or k))
             self.minors.update({j + 1: C.abs().numpy() for j, C in enumerate(chain)})
         return self.minors[k]
+
+
+def warn_if_trained_baseline(model0: Any, owner: str) -> None:
+    """Warn when the baseline given to ``fit`` is a trained model rather than an initial one.
+
+    Our estimators remember their initial weights (``initial_coefs_``, ``initial_intercepts_``)
+    and mark the model ``initial_model()`` returns (``is_initial_model_``); a baseline whose
+    first-layer weights differ from its own initial ones is a trained model (or a snapshot),
+    and comparing a model with it measures what training did after that point, not since
+    initialisation (a model scored against itself gives normalised values of exactly 1).
+    Models that do not remember their initialisation (scikit-learn's MLPs, torch modules,
+    arrays) cannot be checked.
+    """
+    last = model0[-1] if isinstance(model0, Pipeline) and len(model0) else model0
+    if getattr(last, "is_initial_model_", False) or not all(
+            hasattr(last, name) for name in ("coefs_", "intercepts_", "initial_coefs_", "initial_intercepts_")):
+        return
+    try:
+        trained = any(not np.array_equal(np.asarray(a), np.asarray(b))
+                      for a, b in zip((*last.coefs_, *last.intercepts_),
+                                      (*last.initial_coefs_, *last.initial_intercepts_)))
+    except Exception:  # noqa: BLE001 - unusual attributes: nothing to compare, no warning
+        return
+    if trained:
+        name = type(last).__name__
+        warnings.warn(
+            f"{owner}.fit: the baseline is a trained {name} (its weights differ from its initial weights), but "
+            "fit takes the model at its initialisation: every observable is then compared with a trained model "
+            "(a model scored against itself gives normalised values of exactly 1). Pass model.initial_model() "
+            "to fit, and the trained model to score.", UserWarning, stacklevel=3)
 
 
 def same_array(a: Any, b: Any) -> bool:

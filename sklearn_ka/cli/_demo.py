@@ -17,6 +17,48 @@ from ..targets import make_ka_regression
 FUNCTIONS = ("xor", "linear", "random")
 
 
+def check_demo(hidden_units: int, analysis: bool = True, n_samples: int = PAPER_PROTOCOL.n_samples) -> None:
+    """Refuse, before training, a demo whose training or KA analysis could not fit its memory budget.
+
+    Parameters
+    ----------
+    hidden_units : int
+        Hidden width m.
+    analysis : bool, default=True
+        Whether the demo analyses the trained models (the analysis is not checked otherwise).
+    n_samples : int, default=1000
+        Training examples per target (an independent test set of the same size is monitored).
+
+    Raises
+    ------
+    UsageError
+        Training one model (``sklearn_ka.engine.check_training_memory``) or the size-k minors of
+        one example of width ``hidden_units`` would exceed the memory budget; the message says so
+        and names the alternatives (``--no-analysis``, a smaller ``--hidden-units`` or
+        ``--n-samples``).
+    """
+    from ..engine import check_training_memory
+    from ._main import UsageError
+
+    try:
+        check_training_memory(n_models=1, n_samples=n_samples, n_features=PAPER_PROTOCOL.n_features,
+                              width=hidden_units, batch_size=min(PAPER_PROTOCOL.batch_size, n_samples),
+                              n_val_samples=n_samples, owner="demo")
+    except ValueError as exc:
+        raise UsageError(f"{exc} For the demo: a smaller --hidden-units or --n-samples.") from None
+    if not analysis:
+        return
+    from ..analysis import KAGeometryAnalyzer
+    from ..sweeps import check_analysis_memory
+
+    try:
+        check_analysis_memory(KAGeometryAnalyzer(random_state=0), [hidden_units], PAPER_PROTOCOL.n_features,
+                              owner="demo")
+    except ValueError as exc:
+        raise UsageError(f"{exc} For the demo: run it with --no-analysis (training only), or with a smaller "
+                         "--hidden-units.") from None
+
+
 def run_demo(hidden_units: int = max(PAPER_PROTOCOL.hidden_units), n_samples: int = PAPER_PROTOCOL.n_samples,
              max_epochs: int = PAPER_PROTOCOL.max_epochs, seed: int = 0, analysis: bool = True,
              print_fn: Callable[[str], object] = print) -> pd.DataFrame:
@@ -47,11 +89,18 @@ def run_demo(hidden_units: int = max(PAPER_PROTOCOL.hidden_units), n_samples: in
     pandas.DataFrame
         The table: one row per target.
 
+    Raises
+    ------
+    UsageError
+        Before training, when ``analysis`` is on and the analysis of ``hidden_units`` hidden
+        units could not fit the analyzer's memory budget (see :func:`check_demo`).
+
     References
     ----------
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
+    check_demo(hidden_units, analysis, n_samples)
     t0 = time.perf_counter()
     p = PAPER_PROTOCOL
     train = [make_ka_regression(f, n_samples, p.n_features, random_state=2 * seed, function_seed=seed)

@@ -8,13 +8,23 @@ commands that need them, when they run.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import traceback
 from collections.abc import Sequence
 
 from .._utils import PAPER_PROTOCOL
 from .._version import __version__
 from ._types import int_at_least
 
-__all__ = ["build_parser", "main"]
+__all__ = ["DEBUG_ENV", "UsageError", "build_parser", "main"]
+
+#: Set this environment variable to 1 to see the Python traceback of an error (like ``--debug``).
+DEBUG_ENV = "SKLEARN_KA_DEBUG"
+
+
+class UsageError(Exception):
+    """A command refused before doing any work (reported like an argument error, exit status 2)."""
 
 #: The program name of the installed console script; ``python -m sklearn_ka`` passes its own.
 PROG = "sklearn-ka"
@@ -26,6 +36,11 @@ M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in Shallow MLPs",
 arXiv:2509.12326 (2025)."""
 
 EPILOG = """\
+exit status: 0 on success, 2 when the command line is refused before any work (bad
+arguments, an analysis that cannot fit its memory budget, an output directory holding
+another report), 1 when an error stops a running command, 130 when interrupted. Errors
+are printed as one line; --debug (or {debug_env}=1) prints the Python traceback.
+
 examples:
   {prog} demo
       train xor, linear and random at m = 32 and print a table
@@ -50,7 +65,9 @@ def _add_demo_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     )
     demo.add_argument("--hidden-units", type=int_at_least(1), default=32, metavar="M",
                       help="hidden width m of every model (default: %(default)s)")
-    demo.add_argument("--n-samples", type=int_at_least(DEMO_BATCH_SIZE), default=1000, metavar="N",
+    demo.add_argument("--n-samples", type=int_at_least(DEMO_BATCH_SIZE, f"the training set holds at least one "
+                                                                          f"mini-batch of {DEMO_BATCH_SIZE} examples"),
+                      default=1000, metavar="N",
                       help=f"training examples per target, at least {DEMO_BATCH_SIZE} (one mini-batch); an "
                            "independent test set of the same size is the early-stopping set (default: %(default)s)")
     demo.add_argument("--max-epochs", type=int_at_least(1), default=10000, metavar="E",
@@ -77,10 +94,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """
     from ._reproduce import add_parser
 
-    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION, epilog=EPILOG.format(prog=prog),
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
+                                     epilog=EPILOG.format(prog=prog, debug_env=DEBUG_ENV),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"sklearn-ka {__version__}",
                         help="print the version of sklearn-ka and exit")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"on an error, print the Python traceback instead of one line (also {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 title="commands", description="run '%(prog)s COMMAND --help' for the options "
                                                               "of one command")
@@ -103,16 +123,57 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     Returns
     -------
     int
-        The exit status (argparse exits with status 2 on bad arguments).
+        The exit status: 0 on success; 2 when the command is refused before any work (argparse
+        exits with 2 on bad arguments; the commands' own up-front checks return 2 with the usage
+        line); 1 when an error stops a running command (one line on stderr, no traceback unless
+        ``--debug`` or ``SKLEARN_KA_DEBUG=1``); 130 when interrupted.
     """
     parser = build_parser(prog)
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from ._demo import run_demo
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    sub = parser._subparsers._group_actions[0].choices[args.command]
+    try:
+        if args.command == "demo":
+            from ._demo import check_demo, run_demo
 
-        run_demo(hidden_units=args.hidden_units, n_samples=args.n_samples, max_epochs=args.max_epochs,
-                 seed=args.seed, analysis=not args.no_analysis)
-        return 0
-    from ._reproduce import run
+            check_demo(args.hidden_units, analysis=not args.no_analysis, n_samples=args.n_samples)
+            run_demo(hidden_units=args.hidden_units, n_samples=args.n_samples, max_epochs=args.max_epochs,
+                     seed=args.seed, analysis=not args.no_analysis)
+            return 0
+        from ._reproduce import run
 
-    return run(args, parser)
+        return run(args, parser)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{sub.prog}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every error becomes one line (or a traceback with --debug)
+        if debug:
+            traceback.print_exc()
+        message = _one_line(exc).removeprefix(f"{args.command}: ")
+        if _refused_before_work(exc):
+            sub.print_usage(sys.stderr)
+            print(f"{sub.prog}: error: {message}", file=sys.stderr)
+            return 2
+        print(f"{sub.prog}: error: {message}", file=sys.stderr)
+        if not debug:
+            print(f"{sub.prog}: (run with --debug, or {DEBUG_ENV}=1, for the Python traceback)", file=sys.stderr)
+        return 1
+
+
+def _refused_before_work(exc: BaseException) -> bool:
+    """Errors of the up-front checks: bad parameters, an existing report, a refused analysis."""
+    if isinstance(exc, (UsageError, FileExistsError)):
+        return True
+    from .._utils import InvalidParameterError
+
+    return isinstance(exc, InvalidParameterError)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (its type when the message is empty)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (UsageError, FileExistsError)) or text and type(exc).__module__.startswith("sklearn_ka"):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -16,7 +16,8 @@ _DESCRIPTION = (
     "Run the experiments of M. Freedman and M. Mulligan, \"Spontaneous Kolmogorov-Arnold Geometry in Shallow "
     "MLPs\" (arXiv:2509.12326), and write report.md and report.html (the same content) with figures/*.png and "
     "the numbers as CSV files. Every sweep is stored under OUT/store as it goes: rerunning the same command "
-    "into the same directory resumes where it stopped."
+    "into the same directory resumes where it stopped. A directory holding a report of other settings is refused "
+    "unless --overwrite."
 )
 
 
@@ -54,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="torch device for training and analysis: cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--n-jobs", type=n_jobs, default=None, metavar="N",
                    help="parallel sweep tasks, -1 for every CPU (default: the number of CPUs, at most 8)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a report of other settings found in --out (its files and stores are deleted); "
+                        "without it such a directory is refused, while a run of the same settings resumes there")
     p.add_argument("--quiet", action="store_true", help="print no progress messages")
     return p
 
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None)
     workers = args.n_jobs if args.n_jobs is not None else max(1, min(8, os.cpu_count() or 1))
     out = args.out if args.out is not None else DEFAULT_OUT["full" if args.full else "quick"]
     res = reproduce(out, quick=not args.full, n_jobs=workers, seeds=args.seeds, device=args.device,
-                    verbose=0 if args.quiet else 1)
+                    overwrite=args.overwrite, verbose=0 if args.quiet else 1)
     if not args.quiet:
         print(f"report: {res['out_dir'] / 'report.md'} and report.html ({res['run_time_s']:.0f} s)")
     return 0

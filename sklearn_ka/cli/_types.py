@@ -25,13 +25,14 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def int_at_least(low: int) -> Callable[[str], int]:
-    """An argument type accepting integers ``>= low``."""
+def int_at_least(low: int, why: str = "") -> Callable[[str], int]:
+    """An argument type accepting integers ``>= low``; ``why`` (e.g. "one mini-batch") explains the bound."""
 
     def parse(text: str) -> int:
         value = _int(text)
         if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {value}")
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}{reason}, got {value}")
         return value
 
     parse.__name__ = f"integer >= {low}"

@@ -12,7 +12,45 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["AdamSettings", "StackedAdam"]
+from .._utils import InvalidParameterError
+
+__all__ = ["AdamSettings", "StackedAdam", "check_adam_step"]
+
+
+def check_adam_step(learning_rate: float, betas: tuple[float, float], dtype: torch.dtype, *,
+                    owner: str | None = None) -> None:
+    """Refuse a learning rate whose Adam steps the training precision cannot hold.
+
+    The update multiplies ``m1 / (sqrt(m2) + eps)`` by ``learning_rate / (1 - beta1**t)``, a
+    scalar in the training precision that is largest at the first step:
+    ``learning_rate / (1 - beta1)``. Beyond the precision's largest number the update cannot be
+    computed at all.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Adam's step size.
+    betas : tuple of two floats
+        Adam's moment decay rates; only ``betas[0]`` matters here.
+    dtype : torch.dtype
+        The training precision.
+    owner : str, optional
+        The estimator or function, prefixing the message.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the learning rate, the bound and the precision.
+    """
+    largest = float(torch.finfo(dtype).max)
+    step = learning_rate / (1.0 - betas[0])
+    if not step <= largest:
+        prefix = f"{owner}: " if owner else ""
+        name = str(dtype).replace("torch.", "")
+        raise InvalidParameterError(
+            f"{prefix}learning_rate={learning_rate:g} is too large for {name} training: Adam's first step scale "
+            f"learning_rate / (1 - betas[0]) = {step:.3g} exceeds the largest {name} number ({largest:.3g}). "
+            f"Use a learning rate below {largest * (1.0 - betas[0]):.3g} (typical values lie between 1e-4 and 0.1).")
 
 
 @dataclass(frozen=True)

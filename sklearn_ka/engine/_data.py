@@ -54,7 +54,8 @@ class StackedData:
             labels = torch.as_tensor(np.asarray(y), device=device).long()
             return cls(as_t(X), yt, torch.nn.functional.one_hot(labels, n_classes).to(dtype), None)
         y_np = np.asarray(y, dtype=np.float64)
-        sst = np.broadcast_to(((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1), (n_models,)).copy()
+        with np.errstate(over="ignore"):  # targets too large to square: the loss overflows too and is reported
+            sst = np.broadcast_to(((y_np - y_np.mean(1, keepdims=True)) ** 2).sum(1), (n_models,)).copy()
         return cls(as_t(X), yt, None, sst)
 
     @property

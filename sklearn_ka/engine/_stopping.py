@@ -15,6 +15,9 @@ import torch
 
 __all__ = ["StoppingSettings", "EarlyStopping", "TrainingResult"]
 
+#: Epochs of history allocated at the start; the history doubles when training runs longer.
+_HISTORY_ROWS = 1024
+
 
 @dataclass
 class TrainingResult:
@@ -90,7 +93,8 @@ class EarlyStopping:
         self.best_loss = np.full(K, np.inf)
         self.best_epoch = np.zeros(K, dtype=int)
         self.wait = np.zeros(K, dtype=int)
-        self.history = np.full((settings.max_epochs, K, len(self.columns)), np.nan)
+        # grown as epochs run (doubling), so a large max_epochs allocates nothing up front
+        self.history = np.full((min(settings.max_epochs, _HISTORY_ROWS), K, len(self.columns)), np.nan)
         self.next_level = np.zeros(K, dtype=int)
         self.snapshots = [[] for _ in range(K)]
         self.active = np.arange(K)  # input indices of the models still training, in stack order
@@ -100,6 +104,9 @@ class EarlyStopping:
     def record(self, epoch: int, params: torch.Tensor, train_loss, mon_loss, train_score, mon_score) -> None:
         """Log one epoch's losses and scores, keep improved parameters, copy snapshots."""
         active = self.active
+        if epoch > len(self.history):
+            rows = min(self.settings.max_epochs, 2 * len(self.history)) - len(self.history)
+            self.history = np.concatenate([self.history, np.full((rows,) + self.history.shape[1:], np.nan)])
         self.history[epoch - 1, active] = np.stack([train_loss, mon_loss, train_score, mon_score], 1)
         improved = mon_loss < self.best_loss[active] - self.settings.tol
         if improved.any():

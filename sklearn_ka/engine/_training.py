@@ -30,9 +30,10 @@ from numpy.typing import ArrayLike
 
 from .._utils import PAPER_PROTOCOL, torch_threads
 from ._activations import Activation, get_activation
-from ._adam import AdamSettings, StackedAdam
+from ._adam import AdamSettings, StackedAdam, check_adam_step
 from ._data import Shuffler, StackedData
 from ._gradients import LOSSES, batch_gradient
+from ._memory import check_training_memory
 from ._parameters import gradient_mask, pack_parameters, unpack_parameters
 from ._stopping import EarlyStopping, StoppingSettings, TrainingResult
 
@@ -125,7 +126,18 @@ def train_stacked(
     Returns
     -------
     list of TrainingResult
-        One per model, in input order.
+        One per model, in input order. A model whose training loss becomes NaN or infinite
+        stops at once with ``stop_reason="non_finite"`` and keeps its best weights so far.
+
+    Raises
+    ------
+    sklearn_ka._utils.InvalidParameterError
+        A ``learning_rate`` whose first Adam step ``learning_rate / (1 - betas[0])`` the training
+        precision cannot represent.
+    sklearn_ka._utils.MemoryBudgetError
+        Before anything is allocated, when the run's estimated memory
+        (:func:`~sklearn_ka.engine.training_nbytes`) exceeds the memory budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB).
     """
     act = get_activation(activation)
     K, n, M = A.shape
@@ -134,6 +146,11 @@ def train_stacked(
         raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}.")
     n_classes = None if loss == "squared_error" else int(np.shape(B)[2])
     model = _Model(n, M, n_classes or 1, act, loss)
+    check_adam_step(learning_rate, betas, dtype, owner="train_stacked")
+    check_training_memory(n_models=K, n_samples=np.shape(X)[1], n_features=n, width=M, batch_size=batch_size,
+                          n_outputs=model.n_outputs, n_val_samples=0 if X_val is None else np.shape(X_val)[1],
+                          shared_data=np.shape(X)[0] == 1, itemsize=torch.empty((), dtype=dtype).element_size(),
+                          owner="train_stacked")
     flat = torch.tensor(pack_parameters(*(np.asarray(p) for p in (A, a, B, b))), dtype=dtype, device=dev)
     mask = torch.tensor(gradient_mask(hidden_mask, K, n, M, model.n_outputs), dtype=dtype, device=dev)
     train, val = (None if data[0] is None else StackedData.from_arrays(*data, n_models=K, n_classes=n_classes,

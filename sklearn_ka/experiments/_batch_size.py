@@ -17,7 +17,15 @@ from .._utils import (
     validate_params,
 )
 from ..sweeps import sweep
-from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, observable_of, protocol_grid, sequence_of
+from ._common import (
+    PROTOCOL_CONSTRAINTS,
+    device_of,
+    function_list,
+    make_analyzer,
+    observable_of,
+    protocol_grid,
+    sequence_of,
+)
 
 __all__ = ["batch_size_experiment", "ConsistentRowMeasure"]
 
@@ -173,7 +181,7 @@ def batch_size_experiment(
     grid = protocol_grid(batch_size=p["batch_sizes"][0], max_epochs=p["max_epochs"], patience=p["patience"],
                          device=p["device"], hidden_units=[p["hidden_units"]])
     grid["batch_size"] = p["batch_sizes"]
-    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=an,
+    df = sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=an,
                measure=ConsistentRowMeasure(qs, cf), n_samples=p["n_samples"], n_jobs=n_jobs, store=store,
                verbose=verbose)
     for c in list(df.columns):

@@ -11,8 +11,17 @@ import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
-from .._utils import PAPER_PROTOCOL, InstanceOf, Integers, check_device, check_sequence, r2_score, validate_params
-from ..engine import torch_threads
+from .._utils import (
+    PAPER_PROTOCOL,
+    InstanceOf,
+    Integers,
+    check_device,
+    check_memory,
+    check_sequence,
+    r2_score,
+    validate_params,
+)
+from ..engine import check_training_memory, torch_threads
 from ..neural_network import ShallowMLPRegressor, fit_many
 from ..sweeps import make_sweep_data, sweep
 from ._batch_size import BATCH_SIZES, check_batch_sizes
@@ -36,6 +45,22 @@ _CONSTRAINTS = {
     "hidden_layer_sizes": sequence_of(Integers(1), owner="bootstrap_experiment", unique=False),
     "device": device_of("bootstrap_experiment"),
 }
+
+
+#: Bytes per parameter of the deep control: float32 weights, gradients, Adam's two moments and the
+#: best weights (5 x 4), and the float64 draw of the initialisation (8).
+_DEEP_BYTES_PER_PARAMETER = 28
+#: float32 tensors of shape (examples, units of all hidden layers) alive at once (pre-activations,
+#: activations, GeLU's saved input) in a step or an evaluation.
+_DEEP_ACTIVATION_COPIES = 3
+
+
+def deep_mlp_nbytes(n_samples: int, n_features: int, hidden_layer_sizes: Sequence[int]) -> int:
+    """Estimated peak memory (bytes) of :func:`train_deep_mlp` on ``n_samples`` examples (and as many held out)."""
+    dims = [int(n_features), *(int(h) for h in hidden_layer_sizes), 1]
+    n_params = sum(a * b + b for a, b in zip(dims[:-1], dims[1:]))
+    data = 2 * n_samples * (n_features + 1) * (4 + 8)
+    return _DEEP_BYTES_PER_PARAMETER * n_params + _DEEP_ACTIVATION_COPIES * 4 * n_samples * sum(dims[1:]) + data
 
 
 def train_deep_mlp(
@@ -97,6 +122,10 @@ def train_deep_mlp(
     sizes = check_sequence("hidden_layer_sizes", hidden_layer_sizes, Integers(1), allow_empty=True,
                            owner="train_deep_mlp")
     device = check_device(device, owner="train_deep_mlp")
+    n_samples, n_features = np.shape(X)[0], np.shape(X)[1]
+    check_memory(deep_mlp_nbytes(n_samples, n_features, sizes), f"training an MLP with hidden layers {tuple(sizes)} "
+                 f"on {n_samples} samples of {n_features} features", owner="train_deep_mlp",
+                 alternatives="smaller hidden_layer_sizes, fewer samples, or a larger memory budget.")
     with torch_threads(n_threads):
         return _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_epochs,
                                patience, random_state, torch.device(device))
@@ -274,6 +303,7 @@ def bootstrap_experiment(
                         owner="bootstrap_experiment")
     check_batch_sizes(p["batch_sizes"], p["n_samples"], owner="bootstrap_experiment")
     hidden_layer_sizes = tuple(p["hidden_layer_sizes"])
+    _check_memory_up_front(p, hidden_layer_sizes)
     grid = protocol_grid(batch_size=p["batch_sizes"][0], max_epochs=p["max_epochs"], patience=p["patience"],
                          device=p["device"])
     grid["batch_size"] = p["batch_sizes"]
@@ -284,6 +314,22 @@ def bootstrap_experiment(
                  store=measure_store(store, "base", [p["second_units"], hidden_layer_sizes]), **common)
     wide = sweep({**grid, "hidden_units": [p["wide_units"]]}, store=substore(store, "wide"), **common)
     return _models_frame(base, wide, p["hidden_units"], p["wide_units"], hidden_layer_sizes)
+
+
+def _check_memory_up_front(p, hidden_layer_sizes):
+    """Refuse at once what a later step could not train: the wide model, the second MLPs, the deep control.
+
+    (The base models are checked by their sweep, which runs first.)
+    """
+    owner, n, n_features = "bootstrap_experiment", p["n_samples"], PAPER_PROTOCOL.n_features
+    batch = max(p["batch_sizes"])
+    check_training_memory(n_models=1, n_samples=n, n_features=n_features, width=p["wide_units"], batch_size=batch,
+                          n_val_samples=n, owner=f"{owner} (the wide model)")
+    check_training_memory(n_models=1, n_samples=n, n_features=p["hidden_units"], width=p["second_units"],
+                          batch_size=batch, n_val_samples=n, owner=f"{owner} (the bootstrapped model)")
+    check_memory(deep_mlp_nbytes(n, n_features, hidden_layer_sizes), f"training the deep control with hidden "
+                 f"layers {hidden_layer_sizes} on {n} samples", owner=owner,
+                 alternatives="smaller hidden_layer_sizes, fewer samples, or a larger memory budget.")
 
 
 def _models_frame(base, wide, hidden_units, wide_units, hidden_layer_sizes):

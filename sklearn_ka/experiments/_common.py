@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .._utils import Integers, InvalidParameterError, ObservableKey, check_device, check_sequence, parse_observable_key
 
 __all__ = ["PROTOCOL_CONSTRAINTS", "sequence_of", "device_of", "observable_of", "substore", "protocol_grid",
-           "make_analyzer", "analyzer_params", "measure_store"]
+           "make_analyzer", "analyzer_params", "measure_store", "function_list", "column_list", "check_frame"]
 
 
 def sequence_of(item: Any, *, owner: str, unique: bool = True):
@@ -96,9 +98,36 @@ def analyzer_params(analyzer):
 
 
 def measure_store(store, name, config):
-    """``store/name-<hash of config>``: the sweep definition names a measure only by its class,
-    so measure settings go into the store path (another setting never reuses stale results)."""
+    """``store/name-<hash of config>``: runs with other measure settings get a store of their own.
+
+    The sweep definition also records the measure's parameters (so a store is never mixed); the
+    settings in the path let runs of several settings sit side by side instead of being refused.
+    """
     if store is None:
         return None
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=repr).encode()).hexdigest()[:10]
     return substore(store, f"{name}-{digest}")
+
+
+def function_list(functions: Any) -> list:
+    """``functions`` as a list: one name (or target, or callable) becomes a list of one, never its characters."""
+    if isinstance(functions, (str, bytes)) or not hasattr(functions, "__iter__"):
+        return [functions]
+    return list(functions)
+
+
+def column_list(value: Any, name: str, *, owner: str) -> list:
+    """A column name or a sequence of column names, as a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, pd.Index)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidParameterError(f"{owner}: {name} must be a column name or a non-empty list of column names; got "
+                                f"{value!r} (of type {type(value).__name__}).")
+
+
+def check_frame(frame: Any, *, owner: str, what: str = "frame") -> pd.DataFrame:
+    """``frame`` when it is a DataFrame; a clear error otherwise."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidParameterError(f"{owner}: {what} must be a pandas DataFrame; got {type(frame).__name__}.")
+    return frame

@@ -22,12 +22,13 @@ from .._utils import (
     Integers,
     Reals,
     as_generator,
+    check_memory,
     observable_key,
     parse_observable_key,
     validate_params,
 )
 from ..observables import induced_false_positive_rate
-from ._common import observable_of
+from ._common import check_frame, column_list, observable_of
 from ._static import FUNCTIONS, WIDTHS, static_comparison
 
 __all__ = ["significance", "paired_observables"]
@@ -38,10 +39,12 @@ _INITIAL = {"pr": "pr_initial", "rotation_ratio": "rotation_ratio_initial", "col
 _ZERO_AT_INITIALISATION = ("column_kl", "dependent_zero_rows", "consistent_zero_rows")
 
 _CONSTRAINTS = {
-    "frame": [InstanceOf(pd.DataFrame, "a pandas DataFrame")],
     "confidence_level": [Reals(0, 1, low_open=True, high_open=True)],
     "n_resamples": [Integers(1)],
+    "paired": [InstanceOf(bool, "True or False")],
 }
+#: Arrays of shape (n_resamples, n_seeds) alive at once in the bootstrap (indices, values, statistic's work).
+_RESAMPLE_COPIES = 4
 
 
 def paired_observables(columns: Iterable[str]) -> list[tuple[str, str | float]]:
@@ -189,17 +192,26 @@ def significance(
     >>> str(res.loc[0, "observable"]), float(res.loc[0, "p_value"])
     ('pr_k3', 0.125)
     """
+    # every argument is checked before static_comparison trains anything
+    args = validate_params(dict(confidence_level=confidence_level, n_resamples=n_resamples, paired=paired),
+                           _CONSTRAINTS, owner="significance")
+    by = column_list(by, "by", owner="significance")
+    if not by:
+        raise ValueError("significance: by must name at least one column.")
+    rng = as_generator(random_state)
     if frame is None:
         frame = static_comparison(functions, widths, seeds, n_jobs=n_jobs, store=store, verbose=verbose,
                                   **static_params)
-    args = validate_params(dict(frame=frame, confidence_level=confidence_level, n_resamples=n_resamples),
-                           _CONSTRAINTS, owner="significance")
-    by = [by] if isinstance(by, str) else list(by)
+    frame = check_frame(frame, owner="significance")
     missing = [c for c in by if c not in frame.columns]
     if missing:
         raise ValueError(f"significance: by names unknown column(s) {missing}.")
     pairs = _selected_pairs(frame, observables)
-    rng = as_generator(random_state)
+    n_max = int(frame.groupby(by, dropna=False).size().max()) if len(frame) else 0
+    # the bootstrap draws all its resamples at once: (n_resamples, n) indices and values, a few copies
+    check_memory(_RESAMPLE_COPIES * 8 * args["n_resamples"] * max(n_max, 1),
+                 f"{args['n_resamples']} bootstrap resamples of groups of {n_max} seeds", owner="significance",
+                 alternatives="fewer n_resamples (9999 gives a 95 % interval to about 0.1 %).")
     rows = []
     for key, group in frame.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)

@@ -11,7 +11,15 @@ import pandas as pd
 
 from .._utils import PAPER_PROTOCOL, Integers, observable_key, validate_params
 from ..sweeps import sweep
-from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, protocol_grid, sequence_of
+from ._common import (
+    PROTOCOL_CONSTRAINTS,
+    check_frame,
+    device_of,
+    function_list,
+    make_analyzer,
+    protocol_grid,
+    sequence_of,
+)
 
 __all__ = ["static_comparison", "static_tables"]
 
@@ -106,8 +114,8 @@ def static_comparison(
                              device=device), _CONSTRAINTS, owner="static_comparison")
     grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"],
                          device=p["device"], hidden_units=p["widths"])
-    return sweep(grid, functions=list(functions), seeds=seeds, analyzer=make_analyzer(analyzer), measure=measure,
-                 n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
+    return sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=make_analyzer(analyzer),
+                 measure=measure, n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
 
 
 def _stats(values):
@@ -154,10 +162,12 @@ def static_tables(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
+    check_frame(frame, owner="static_tables")
     need = {"function", "hidden_units", "seed", "train_r2"}
     missing = need - set(frame.columns)
     if missing:
-        raise ValueError(f"frame lacks the column(s) {sorted(missing)}; pass the result of static_comparison.")
+        raise ValueError(f"static_tables: frame lacks the column(s) {sorted(missing)}; pass the result of "
+                         "static_comparison.")
     functions = list(dict.fromkeys(frame["function"]))
     at = frame[frame["hidden_units"] == width]
     rows = _table_1(frame, functions) + _table_2(frame, at, functions, width, false_positive_rates)

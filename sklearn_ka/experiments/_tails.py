@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .._utils import PAPER_PROTOCOL, Integers, Reals, check_sequence, validate_params
-from ..sweeps import sweep
-from ._common import PROTOCOL_CONSTRAINTS, device_of, measure_store, protocol_grid, sequence_of
+from ..sweeps import check_analysis_memory, sweep
+from ._common import PROTOCOL_CONSTRAINTS, device_of, function_list, measure_store, protocol_grid, sequence_of
 
 _CONSTRAINTS = {
     **PROTOCOL_CONSTRAINTS,
@@ -21,6 +21,13 @@ _CONSTRAINTS = {
 }
 
 __all__ = ["tails", "TailMeasure"]
+
+
+def _tail_analyzer(minor_sizes):
+    """The analyzer whose tail statistics :class:`TailMeasure` reads (its minors and thresholds only)."""
+    from ..analysis import KAGeometryAnalyzer
+
+    return KAGeometryAnalyzer(minor_sizes=minor_sizes, n_rotations=1, random_state=0, n_jobs=1)
 
 
 class TailMeasure:
@@ -51,12 +58,9 @@ class TailMeasure:
     def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, str]:
         import warnings
 
-        from ..analysis import KAGeometryAnalyzer
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # sizes above min(n, m) are dropped
-            an = KAGeometryAnalyzer(minor_sizes=self.minor_sizes, n_rotations=1, random_state=0, n_jobs=1)
-            an.fit(model.initial_model(), X)
+            an = _tail_analyzer(self.minor_sizes).fit(model.initial_model(), X)
         stats = an.tail_statistics(model, X, quantile_ranks=self.quantile_ranks, high=self.high, low=self.low)
         points = []
         for k, per in stats.items():
@@ -132,12 +136,13 @@ def tails(
     minor_sizes = tuple(p["minor_sizes"])
     if quantile_ranks is not None:
         quantile_ranks = check_sequence("quantile_ranks", quantile_ranks, Reals(0, 1, high_open=True), owner="tails")
+    check_analysis_memory(_tail_analyzer(minor_sizes), [p["hidden_units"]], PAPER_PROTOCOL.n_features, owner="tails")
     measure = TailMeasure(minor_sizes, quantile_ranks)
     grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"], device=p["device"],
                          hidden_units=[p["hidden_units"]])
-    df = sweep(grid, functions=list(functions), seeds=seeds, analyzer=False, measure=measure, n_samples=p["n_samples"],
-               n_jobs=n_jobs, store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]),
-               verbose=verbose)
+    df = sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=False, measure=measure,
+               n_samples=p["n_samples"], n_jobs=n_jobs,
+               store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]), verbose=verbose)
     return _points(df)
 
 

@@ -1,19 +1,23 @@
 """Memory budget for exterior powers: sizes of minor matrices and chunk planning.
 
 Everything here is integer arithmetic on shapes (``math.comb``), so a request that can
-never fit is refused at once, without allocating anything.
+never fit is refused at once, without allocating anything. Two budgets apply: the working
+memory of one chunk of minors (``max_bytes``, default 1 GiB, chunks are computed one after
+another), and the package's memory budget for a whole result
+(:func:`sklearn_ka._utils.check_memory`: ``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB).
 """
 
 from __future__ import annotations
 
 import math
 
-from .._utils import Reals, check_int, check_param
+from .._utils import MemoryBudgetError, Reals, check_int, check_memory, check_param, format_bytes
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "WORKING_FACTOR",
     "MinorBudgetError",
+    "check_result_memory",
     "minor_nbytes",
     "minor_working_nbytes",
     "plan_example_chunks",
@@ -30,8 +34,30 @@ WORKING_FACTOR = 4
 _ITEMSIZE = 8  # float64
 
 
-class MinorBudgetError(ValueError):
-    """A minor computation cannot fit in the memory budget (raised before allocating)."""
+class MinorBudgetError(MemoryBudgetError):
+    """A minor computation cannot fit in the memory budget (raised before allocating).
+
+    A :class:`~sklearn_ka._utils.MemoryBudgetError` (so a ``ValueError``): the message says what
+    needed how much, the budget and the parameter that sets it, and the alternatives (a smaller
+    minor size, a larger budget, sampled minors).
+    """
+
+
+#: What the user can do instead when the minors of one example do not fit.
+_ALTERNATIVES = ("a smaller minor size k, a larger memory budget ({budget}), or sampled minors (a random "
+                 "subset of the k-subsets: sklearn_ka.exterior.MinorSample, "
+                 "sklearn_ka.analysis.SampledKAGeometryAnalyzer).")
+
+
+def _refuse_one_example(m, n, k, per_example, budget, budget_name, share, owner):
+    prefix = f"{owner}: " if owner else ""
+    of_budget = f"{format_bytes(budget)} ({budget_name})" if share == 1 else \
+        f"{format_bytes(budget)} ({budget_name} = {format_bytes(budget * share)}, of which 1/{share} is for one " \
+        "block of minors)"
+    raise MinorBudgetError(
+        f"{prefix}the size-{k} minors of one {m}x{n} Jacobian need about {format_bytes(per_example)} of working "
+        f"memory ({math.comb(m, k)} x {math.comb(n, k)} float64 minors per example), over the budget of "
+        f"{of_budget}. Alternatives: " + _ALTERNATIVES.format(budget=budget_name))
 
 
 def _check_shape_ints(n_samples, m, n, k, owner):
@@ -92,7 +118,8 @@ def minor_working_nbytes(n_samples: int, m: int, n: int, k: int) -> int:
     return WORKING_FACTOR * minor_nbytes(n_samples, m, n, k) + n_samples * m * n * _ITEMSIZE
 
 
-def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int | float | None = None) -> int:
+def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int | float | None = None, *,
+                        budget_name: str = "max_bytes", budget_share: int = 1, owner: str | None = None) -> int:
     """Number of examples per chunk so that computing their minors fits ``max_bytes``.
 
     Parameters
@@ -105,6 +132,14 @@ def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int |
         Minor size.
     max_bytes : int, optional
         Memory budget for one chunk; default :data:`DEFAULT_MAX_BYTES` (1 GiB).
+    budget_name : str, default="max_bytes"
+        The caller's name for its budget, as its users see it (e.g. ``"max_memory_bytes"``):
+        the error message names it.
+    budget_share : int, default=1
+        ``max_bytes`` is ``1 / budget_share`` of the caller's budget (for the message).
+    owner : str, optional
+        The estimator or function that plans, prefixing the message (default
+        ``"plan_example_chunks"``).
 
     Returns
     -------
@@ -117,19 +152,30 @@ def plan_example_chunks(n_samples: int, m: int, n: int, k: int, max_bytes: int |
         When even a single example does not fit (e.g. ``m=2000, n=3, k=3``: C(2000, 3)
         is about 1.3e9 minors, 10.6 GB per example). Raised without allocating.
     """
+    owner = "plan_example_chunks" if owner is None else owner
+    share = check_int("budget_share", budget_share, 1, owner=owner)
     if max_bytes is None:
         max_bytes = DEFAULT_MAX_BYTES
     # checked, not converted: an integer budget stays an integer in the chunk arithmetic
-    check_param("max_bytes", max_bytes, [Reals(0, low_open=True)], owner="plan_example_chunks")
-    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k, "plan_example_chunks")
+    check_param("max_bytes" if share != 1 else budget_name, max_bytes, [Reals(0, low_open=True)], owner=owner)
+    n_samples, m, n, k = _check_shape_ints(n_samples, m, n, k, owner)
     per_example = minor_working_nbytes(1, m, n, k)
     if per_example > max_bytes:
-        raise MinorBudgetError(
-            f"the size-{k} minors of one {m}x{n} Jacobian need about {per_example / 2**30:.3g} GiB "
-            f"of working memory ({math.comb(m, k)} x {math.comb(n, k)} float64 minors per "
-            f"example), over the budget of {max_bytes / 2**30:.3g} GiB. Alternatives: a smaller "
-            f"minor size k, a larger memory budget (max_bytes), or sampled minors (a random "
-            f"subset of the k-subsets: sklearn_ka.exterior.MinorSample, "
-            f"sklearn_ka.analysis.SampledKAGeometryAnalyzer)."
-        )
+        _refuse_one_example(m, n, k, per_example, max_bytes, budget_name, share, owner)
     return int(max(1, min(max(n_samples, 1), max_bytes // per_example)))
+
+
+def check_result_memory(n_samples: int, m: int, n: int, k: int, *, owner: str | None = None) -> int:
+    """Refuse, before allocating, a result of ``n_samples`` size-k minor matrices beyond the package budget.
+
+    The chunk budget bounds the working memory; the result itself (``minor_nbytes``) holds every
+    example at once, and is checked against :func:`sklearn_ka._utils.memory_budget`.
+    """
+    nbytes = n_samples * math.comb(m, k) * math.comb(n, k) * _ITEMSIZE
+    try:
+        return check_memory(nbytes, f"the result (the size-{k} minors of {n_samples} Jacobians of shape {m}x{n})",
+                            owner=owner, alternatives=(
+            "fewer examples per call (the minors of chunks of examples, one chunk at a time), a smaller "
+            "minor size k, or a larger budget."))
+    except MemoryBudgetError as exc:
+        raise MinorBudgetError(str(exc)) from None

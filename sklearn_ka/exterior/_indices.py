@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._utils import check_int
+from .._utils import check_int, check_memory
 
 __all__ = ["combination_indices", "face_indices"]
 
@@ -23,6 +23,13 @@ def _check_mk(m, k, k_min=1, *, owner=None):
     if k < k_min or k > m:
         raise ValueError(f"k must satisfy {k_min} <= k <= m = {m}, got k={k}")
     return m, k
+
+
+def _check_table_memory(m, k, owner):
+    # the table and the two of its size the construction holds at once
+    check_memory(3 * 8 * math.comb(m, k) * k, f"the table of the C({m}, {k}) = {math.comb(m, k)} {k}-subsets of "
+                 f"range({m})", owner=owner, alternatives="a smaller m or k, or sampled subsets "
+                 "(sklearn_ka.exterior.sample_combinations).")
 
 
 @lru_cache(maxsize=256)
@@ -59,6 +66,7 @@ def combination_indices(m: int, k: int) -> np.ndarray:
         Read-only (cached) array; row ``p`` is the p-th subset, increasing.
     """
     m, k = _check_mk(m, k, owner="combination_indices")
+    _check_table_memory(m, k, "combination_indices")
     return _combinations(m, k)
 
 
@@ -107,4 +115,5 @@ def face_indices(m: int, k: int) -> np.ndarray:
         :ref:`obs-dependent-zero-rows`).
     """
     m, k = _check_mk(m, k, owner="face_indices")
+    _check_table_memory(m, k, "face_indices")
     return _faces(m, k)

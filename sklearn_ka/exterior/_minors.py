@@ -21,7 +21,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from .._utils import as_float64_tensor, check_int, like_input
-from ._budget import DEFAULT_MAX_BYTES, plan_example_chunks
+from ._budget import DEFAULT_MAX_BYTES, check_result_memory, plan_example_chunks
 from ._compound import compound_chain, compound_chain_qp, row_products, scale_minors
 
 __all__ = [
@@ -42,10 +42,14 @@ def _check_k(k, m, n):
     return k
 
 
-def _prepare(J, k, max_bytes):
+def _prepare(J, k, max_bytes, owner):
     # shape checks first so impossible requests fail before touching the data
     if not isinstance(J, torch.Tensor):
-        shape = np.shape(J)
+        try:
+            shape = np.shape(J)
+        except ValueError:  # ragged nested sequences
+            raise ValueError(f"{owner}: J must be an array of shape (n_samples, m, n); got a ragged "
+                             f"{type(J).__name__}.") from None
     else:
         shape = tuple(J.shape)
     if len(shape) != 3:
@@ -54,7 +58,8 @@ def _prepare(J, k, max_bytes):
         )
     B, m, n = shape
     k = _check_k(k, m, n)
-    chunk = plan_example_chunks(B, m, n, k, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
+    chunk = plan_example_chunks(B, m, n, k, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, owner=owner)
+    check_result_memory(B, m, n, k, owner=owner)
     Jt, was_numpy = as_float64_tensor(J, "J", 3)
     return Jt, was_numpy, k, chunk
 
@@ -101,14 +106,16 @@ def signed_minor_matrices(
     ValueError
         Wrong rank, non-finite values, or ``k`` out of range.
     MinorBudgetError
-        One example's minors do not fit in ``max_bytes`` (raised before allocating).
+        One example's minors do not fit in ``max_bytes``, or the result (every example's
+        minors) exceeds the package's memory budget (``SKLEARN_KA_MEMORY_BUDGET``, default
+        4 GiB); raised before allocating.
 
     References
     ----------
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes)
+    Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes, "signed_minor_matrices")
     return like_input(_signed(Jt, k, chunk), was_numpy)
 
 
@@ -135,6 +142,14 @@ def minor_matrices(
         ``|det J[b][I_p, K_q]|``, rows and columns in :func:`itertools.combinations`
         order. Exact up to float64 rounding (Laplace expansion, no ``det`` calls).
 
+    Raises
+    ------
+    ValueError
+        Wrong rank, non-finite values, or ``k`` out of range.
+    MinorBudgetError
+        One example's minors do not fit in ``max_bytes``, or the result exceeds the package's
+        memory budget (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB); raised before allocating.
+
     See Also
     --------
     signed_minor_matrices : The same minors with their signs.
@@ -146,7 +161,7 @@ def minor_matrices(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes)
+    Jt, was_numpy, k, chunk = _prepare(J, k, max_bytes, "minor_matrices")
     return like_input(_signed(Jt, k, chunk).abs_(), was_numpy)
 
 
@@ -192,6 +207,14 @@ def factored_minor_matrices(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
+    owner = "factored_minor_matrices"
+    shapes = [tuple(a.shape) if isinstance(a, torch.Tensor) else np.shape(a) for a in (D, W)]
+    if all(len(shape) == 2 for shape in shapes) and shapes[0][1] == shapes[1][0]:
+        # refused from the shapes, before the data are converted
+        (B, m), (_, n) = shapes
+        k = _check_k(k, m, n)
+        plan_example_chunks(B, m, n, k, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes, owner=owner)
+        check_result_memory(B, m, n, k, owner=owner)
     Dt, was_numpy = as_float64_tensor(D, "D", 2)
     Wt, _ = as_float64_tensor(W, "W", 2, device=Dt.device)
     B, m = Dt.shape
@@ -201,7 +224,6 @@ def factored_minor_matrices(
         )
     n = Wt.shape[1]
     k = _check_k(k, m, n)
-    plan_example_chunks(B, m, n, k, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
     if w_minors is None:
         Wk = compound_chain(Wt, k)[-1].abs()  # (C(m,k), C(n,k))
     else:

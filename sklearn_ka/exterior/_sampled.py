@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from .._utils import Integers, as_float64_tensor, check_int, check_param, draw_seeds, like_input
+from .._utils import Integers, as_float64_tensor, check_int, check_memory, check_param, draw_seeds, like_input
 from ._indices import combination_indices
 from ._minors import _check_k
 
@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 _MAX_RANK = 1 << 62  # lexicographic ranks are int64 up to here
+
+
+def _shown(value):
+    text = repr(value)
+    return (text if len(text) <= 60 else text[:57] + "...") + f" (of type {type(value).__name__})"
 
 
 def unrank_combinations(ranks: ArrayLike, m: int, k: int) -> np.ndarray:
@@ -46,10 +51,18 @@ def unrank_combinations(ranks: ArrayLike, m: int, k: int) -> np.ndarray:
     ndarray of int64, shape (s, k)
         Row ``i`` is the ``ranks[i]``-th k-subset, increasing.
     """
+    m = check_int("m", m, 1, owner="unrank_combinations")
+    k = check_int("k", k, 1, owner="unrank_combinations")
+    if k > m:
+        raise ValueError(f"unrank_combinations: k must satisfy 1 <= k <= m = {m}; got k={k}.")
     total = math.comb(m, k)
     if total > _MAX_RANK:
         raise ValueError(f"C({m}, {k}) = {total} exceeds the int64 rank range")
-    r = np.asarray(ranks, dtype=np.int64)
+    r = np.asarray(ranks)
+    if r.ndim > 1 or not (r.size == 0 or np.issubdtype(r.dtype, np.integer)):
+        raise ValueError(f"unrank_combinations: ranks must be a 1-D array of integers in [0, C({m}, {k}) = {total}); "
+                         f"got {_shown(ranks)}.")
+    r = r.reshape(-1).astype(np.int64)
     if r.size and (r.min() < 0 or r.max() >= total):
         raise ValueError(f"ranks must lie in [0, C({m}, {k}) = {total})")
     # combinadic: C(m,k)-1-rank = sum_t C(a_t, k-t) with a_t = m-1-c_t decreasing
@@ -95,6 +108,8 @@ def sample_combinations(
         raise ValueError(f"k must satisfy 1 <= k <= m = {m}, got k={k}")
     total = math.comb(m, k)
     size = check_param("size", size, [Integers(1), None], owner="sample_combinations")
+    drawn = total if size is None else min(size, total)
+    _check_sample_memory(drawn, k, f"a sample of {drawn} {k}-subsets of range({m})", "sample_combinations")
     if size is None or size >= total:
         return np.array(combination_indices(m, k))
     rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(
@@ -103,6 +118,9 @@ def sample_combinations(
         ranks = np.sort(rng.choice(total, size=size, replace=False))
         return unrank_combinations(ranks, m, k)
     # astronomically many subsets: draw random subsets, drop the (improbable) repeats
+    check_memory(3 * 8 * size * m, f"drawing {size} random {k}-subsets of range({m}) ({size} x {m} random keys)",
+                 owner="sample_combinations",
+                 alternatives="fewer subsets (size, n_rows or n_cols), or a larger budget.")
     rows = set()
     while len(rows) < size:
         for s in np.sort(np.argsort(rng.random((size, m)), axis=1)[:, :k], axis=1):
@@ -110,6 +128,17 @@ def sample_combinations(
             if len(rows) == size:
                 break
     return np.array(sorted(rows), dtype=np.int64)
+
+
+# float64/int64 arrays of one sample's size alive at once while it is drawn (the ranks, their
+# sorted copy, the unranked subsets and the lookups of the unranking)
+_SAMPLE_TEMPORARIES = 4
+
+
+def _check_sample_memory(n_subsets, k, what, owner):
+    """Refuse, before drawing, a sample of ``n_subsets`` k-subsets in all beyond the package budget."""
+    check_memory(_SAMPLE_TEMPORARIES * 8 * n_subsets * k, what, owner=owner,
+                 alternatives="fewer subsets (n_rows, n_cols or size), fewer replicates, or a larger budget.")
 
 
 class MinorSample:
@@ -158,6 +187,10 @@ class MinorSample:
         self.n_replicates = check_int("n_replicates", n_replicates, 1, owner="MinorSample")
         self.n_row_subsets = math.comb(self.m, self.k)
         self.n_col_subsets = math.comb(self.n, self.k)
+        R, C = (total if v is None else min(v, total) for v, total in
+                ((n_rows, self.n_row_subsets), (n_cols, self.n_col_subsets)))
+        _check_sample_memory(self.n_replicates * (R + C), self.k, f"{self.n_replicates} replicate(s) of {R} row and "
+                             f"{C} column {self.k}-subsets", "MinorSample")
         rng = np.random.default_rng(draw_seeds(random_state))
         self.rows, self.cols = [], []
         for _ in range(self.n_replicates):
@@ -192,8 +225,22 @@ def _abs_det(blocks):
     return torch.linalg.det(blocks).abs()
 
 
+def _subset_size(rows, cols):
+    """The minor size k of sampled ``rows`` and ``cols`` (integer arrays of shape (s, k)), checked."""
+    shapes = []
+    for name, idx in (("rows", rows), ("cols", cols)):
+        a = np.asarray(idx) if not isinstance(idx, torch.Tensor) else idx.cpu().numpy()
+        if a.ndim != 2 or a.shape[1] < 1 or not (np.issubdtype(a.dtype, np.integer) or a.size == 0):
+            raise ValueError(f"{name} must be an integer array of shape (s, k): s subsets of size k, one per row "
+                             f"(e.g. MinorSample.{name}[g]); got {_shown(idx)}.")
+        shapes.append(a.shape[1])
+    if shapes[0] != shapes[1]:
+        raise ValueError(f"rows and cols must hold subsets of the same size k; got {shapes[0]} and {shapes[1]}.")
+    return shapes[0]
+
+
 def _index(idx, name, size, k, device):
-    a = np.asarray(idx)
+    a = np.asarray(idx) if not isinstance(idx, torch.Tensor) else idx.cpu().numpy()
     if a.ndim != 2 or a.shape[1] != k or not np.issubdtype(a.dtype, np.integer):
         raise ValueError(f"{name} must be an integer array of shape (s, {k}), got shape {a.shape}")
     if a.size and (a.min() < 0 or a.max() >= size):
@@ -223,9 +270,17 @@ def sampled_minor_matrices(
         Gathered (n_samples, R, C, k, k) blocks, closed-form determinants for k <= 3
         (``torch.linalg.det`` above). Memory: ``8 k^2`` bytes per sampled minor.
     """
+    k = _subset_size(rows, cols)
+    shape = tuple(J.shape) if isinstance(J, torch.Tensor) else np.shape(J)
+    if len(shape) == 3:  # refused from the shapes, before the data are converted
+        B, m, n = shape
+        R, C = np.shape(rows)[0], np.shape(cols)[0]
+        # the gathered rows, the gathered k x k blocks (and their permuted copy), the determinants
+        check_memory(8 * B * (R * k * n + 2 * R * C * k * k + R * C), f"the {R} x {C} sampled size-{k} minors of {B} "
+                     f"Jacobians of shape {m}x{n}", owner="sampled_minor_matrices",
+                     alternatives="fewer examples per call, fewer sampled subsets, or a larger budget.")
     Jt, was_numpy = as_float64_tensor(J, "J", 3)
     B, m, n = Jt.shape
-    k = np.shape(rows)[-1] if np.ndim(rows) == 2 else 0
     r = _index(rows, "rows", m, k, Jt.device)
     c = _index(cols, "cols", n, k, Jt.device)
     if k < 1 or k > min(m, n):
@@ -267,12 +322,16 @@ def sampled_factored_minor_matrices(
     Wt, _ = as_float64_tensor(W, "W", 2, device=Dt.device)
     if Wt.shape[0] != Dt.shape[1]:
         raise ValueError(f"D has {Dt.shape[1]} columns but W has {Wt.shape[0]} rows; they must match")
-    k = np.shape(rows)[-1] if np.ndim(rows) == 2 else 0
+    k = _subset_size(rows, cols)
     m, n = Wt.shape
     if k < 1 or k > min(m, n):
         raise ValueError(f"minor size k={k} must satisfy 1 <= k <= min(m, n) = {min(m, n)}")
     r = _index(rows, "rows", m, k, Dt.device)
     c = _index(cols, "cols", n, k, Dt.device)
+    R, C, B = r.shape[0], c.shape[0], Dt.shape[0]
+    check_memory(8 * (2 * B * R * k + 2 * R * C * k * k + R * C), f"the factors of the {R} x {C} sampled size-{k} "
+                 f"minors of {B} examples", owner="sampled_factored_minor_matrices",
+                 alternatives="fewer examples per call, fewer sampled subsets, or a larger budget.")
     DI = Dt[:, r].abs().prod(dim=2)  # (B, R)
     WIK = _abs_det(Wt[r][:, :, c].permute(0, 2, 1, 3))  # (R, k, C, k) -> (R, C, k, k)
     return like_input(DI, was_numpy), like_input(WIK, was_numpy)

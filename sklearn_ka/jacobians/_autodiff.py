@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .._utils import Options, check_param
+from ._inputs import check_jacobian_memory
 
 __all__ = ["torch_jacobian"]
 
@@ -44,6 +45,7 @@ def torch_jacobian(
     X: np.ndarray,
     *,
     mode: Literal["auto", "forward", "reverse"] = "auto",
+    owner: str = "inner_jacobian",
 ) -> np.ndarray:
     """Jacobian of a torch module or callable ``(n,) -> (m,)`` at every row of ``X``.
 
@@ -55,6 +57,8 @@ def torch_jacobian(
         Validated inputs.
     mode : {"auto", "forward", "reverse"}, default="auto"
         ``"auto"`` picks forward mode when ``n <= m``, reverse mode otherwise.
+    owner : str, default="inner_jacobian"
+        The public function computing it, for the error messages.
 
     Returns
     -------
@@ -76,6 +80,9 @@ def torch_jacobian(
         raise ValueError(f"{name} must map a tensor of shape ({n},) to a tensor of shape (m,); "
                          f"it returned {shape}.")
     m = out.shape[0]
+    # the chunks, their concatenation, and one chunk's batched computation
+    B = Xt.shape[0]
+    check_jacobian_memory(B, m, n, owner, copies=2 + 2 * min(B, _CHUNK) / max(B, 1))
     if mode == "auto":
         mode = "forward" if n <= m else "reverse"
     jac = torch.func.jacfwd(fn) if mode == "forward" else torch.func.jacrev(fn)

@@ -21,7 +21,14 @@ from ._analytic import (
     is_unfitted_mlp_like,
 )
 from ._autodiff import torch_jacobian
-from ._inputs import check_dtype, check_X, is_torch_module, is_torch_tensor, unwrap_pipeline
+from ._inputs import (
+    check_dtype,
+    check_jacobian_memory,
+    check_X,
+    is_torch_module,
+    is_torch_tensor,
+    unwrap_pipeline,
+)
 
 __all__ = ["inner_jacobian", "inner_factors"]
 
@@ -100,6 +107,8 @@ def inner_factors(model: Any, X: ArrayLike) -> tuple[np.ndarray, np.ndarray] | N
     if is_mlp_like(model):
         A = first_layer(model)[0]
         X = check_X(X, model, A.shape[0])
+        # the pre-activations and the derivatives, (n_samples, m) each
+        check_jacobian_memory(X.shape[0], A.shape[1], 1, "inner_factors", copies=3)
         return first_layer_factors(model, X)
     if is_unfitted_mlp_like(model):
         check_fitted_mlp(model)
@@ -185,6 +194,8 @@ def inner_jacobian(model: Any, X: ArrayLike | None = None, *, dtype: DTypeLike =
         factors = inner_factors(model, X)  # MLP-like, Pipeline, or errors
         if factors is not None:
             D, W = factors
+            check_jacobian_memory(D.shape[0], W.shape[0], W.shape[1], "inner_jacobian",
+                                  copies=1 if dt == np.float64 else 2)
             J = D[:, :, None] * W[None, :, :]
         else:  # torch module or callable (arrays handled above)
             X = check_X(X, model)

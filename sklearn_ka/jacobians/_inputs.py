@@ -11,7 +11,10 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_array
 
-__all__ = ["is_torch_tensor", "is_torch_module", "to_float64", "check_X", "check_dtype", "unwrap_pipeline"]
+from .._utils import check_memory
+
+__all__ = ["is_torch_tensor", "is_torch_module", "to_float64", "check_X", "check_dtype", "check_jacobian_memory",
+           "unwrap_pipeline"]
 
 
 def is_torch_tensor(obj: Any) -> bool:
@@ -44,7 +47,13 @@ def check_X(X: Any, model: Any, n_features: int | None = None, *, what: str | No
                          "only a precomputed Jacobian array can be passed without X.")
     if is_torch_tensor(X):
         X = X.detach().cpu().numpy()
-    X = check_array(X, dtype=np.float64, input_name="X")
+    try:
+        X = check_array(X, dtype=np.float64, input_name="X")
+    except (TypeError, ValueError) as exc:
+        if "convert" not in str(exc) and not isinstance(exc, TypeError):
+            raise  # scikit-learn's own messages (shape, NaN) are clear
+        raise ValueError(f"X must be numeric: an array of numbers of shape (n_samples, n_features) to compute the "
+                         f"Jacobian of {what}; it could not be read as float64 ({exc}).") from None
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features, but {what} is expecting "
                          f"{n_features} features as input.")
@@ -61,6 +70,16 @@ def check_dtype(dtype: Any) -> np.dtype:
         raise ValueError(f"dtype must be a NumPy floating dtype (e.g. np.float64, np.float32); "
                          f"got {dtype!r}.")
     return dt
+
+
+def check_jacobian_memory(n_samples: int, m: int, n: int, owner: str, copies: float = 2) -> None:
+    """Refuse, before computing it, a Jacobian of ``n_samples x m x n`` float64 beyond the package budget.
+
+    ``copies`` arrays of that size exist at once (the result and the factors or pieces it is built from).
+    """
+    check_memory(int(copies * 8 * n_samples * m * n), f"an array of {n_samples} Jacobians of shape {m}x{n}",
+                 owner=owner, alternatives="fewer examples per call (compute the Jacobians of chunks of X), or a "
+                 "larger budget.")
 
 
 def unwrap_pipeline(model: Any, X: Any, supported: str) -> tuple[Any, Any]:

@@ -34,7 +34,7 @@ from sklearn.pipeline import Pipeline
 from .._utils import Integers, validate_params
 from ._analytic import check_fitted_mlp, is_mlp_like, is_unfitted_mlp_like
 from ._autodiff import torch_jacobian
-from ._inputs import check_dtype, check_X, to_float64, unwrap_pipeline
+from ._inputs import check_dtype, check_jacobian_memory, check_X, to_float64, unwrap_pipeline
 
 __all__ = ["layer_jacobian", "layer_activations", "n_layers"]
 
@@ -101,6 +101,9 @@ def _mlp_jacobian(model, X, source, target):
     layers, act = _mlp_layers(model)
     _check_layers(source, target, len(layers), f"{type(model).__name__}")
     H = check_X(X, model, layers[0][0].shape[0])
+    # the product of the layers' Jacobians: the widest pair of widths, twice (the product and its factor)
+    widths = [W.shape[0] for W, _ in layers[source:target]] + [layers[target - 1][0].shape[1]]
+    check_jacobian_memory(H.shape[0], max(widths[1:]), max(widths[:-1]), "layer_jacobian", copies=3)
     for W, b in layers[:source]:
         H = act.numpy_fn(H @ W + b)
     J = None
@@ -187,7 +190,7 @@ def _sequential_jacobian(model, X, source, target):
     X = check_X(X, model, _sequential_input_width(blocks))
     H = _push(blocks[:source], X)
     sub = torch.nn.Sequential(*[mod for block in blocks[source:target] for mod in block])
-    return torch_jacobian(sub, H)
+    return torch_jacobian(sub, H, owner="layer_jacobian")
 
 
 def _sequential_activations(model, X, layer):
@@ -262,6 +265,10 @@ def layer_activations(model: Any, X: ArrayLike, layer: int) -> np.ndarray:
     """
     layer = validate_params({"layer": layer}, _CONSTRAINTS, owner="layer_activations")["layer"]
     kind, model, X = _dispatch(model, X)
+    top = n_layers(model)
+    if not 0 <= layer <= top:
+        raise ValueError(f"layer_activations: layer={layer} is out of range: the model has {top} layer(s) after the "
+                         f"input (layer 0), so layer must be in [0, {top}].")
     if kind == "mlp":
         return _mlp_activations(model, X, layer)
     return _sequential_activations(model, X, layer)

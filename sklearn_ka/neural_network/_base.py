@@ -8,11 +8,14 @@ guide, :ref:`training`.
 from __future__ import annotations
 
 import copy
+import inspect
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._utils import (
@@ -22,13 +25,22 @@ from .._utils import (
     InvalidParameterError,
     Options,
     Reals,
+    check_device,
+    check_random_state,
     check_real,
     draw_seeds,
     resolve_device,
     resolve_dtype,
     validate_params,
 )
-from ..engine import ACTIVATIONS, Activation, get_activation, unpack_parameters
+from ..engine import (
+    ACTIVATIONS,
+    Activation,
+    check_adam_step,
+    check_training_memory,
+    get_activation,
+    unpack_parameters,
+)
 from ._stacking import FitPlan
 
 if TYPE_CHECKING:
@@ -37,19 +49,75 @@ if TYPE_CHECKING:
 __all__ = ["BaseShallowMLP"]
 
 
-def _check_betas(name, value):
+def _prefix(owner):
+    return f"{owner}: " if owner else ""
+
+
+def _check_betas(name, value, owner=None):
     """Adam's betas: a pair of floats in [0, 1)."""
     if not (isinstance(value, (tuple, list)) and len(value) == 2):
-        raise InvalidParameterError(f"{name} must be a pair of floats in [0, 1), got {value!r}.")
-    return tuple(check_real(f"{name}[{i}]", b, 0, 1, high_open=True) for i, b in enumerate(value))
+        raise InvalidParameterError(f"{_prefix(owner)}{name} must be a pair of floats in [0, 1); got {value!r}.")
+    return tuple(check_real(f"{name}[{i}]", b, 0, 1, high_open=True, owner=owner) for i, b in enumerate(value))
 
 
-def _check_dtype(name, value):
-    return resolve_dtype(value, name=name)
+def _check_dtype(name, value, owner=None):
+    """The training precision: ``torch.float32`` or ``torch.float64``."""
+    try:
+        return resolve_dtype(value, name=name)
+    except InvalidParameterError:
+        raise InvalidParameterError(f"{_prefix(owner)}{name} must be 'float32' or 'float64' (or the numpy or "
+                                    f"torch dtype of either); got {value!r} (of type {type(value).__name__})."
+                                    ) from None
 
 
-def _check_device(name, value):
-    return resolve_device(value, name=name)
+def _check_device(name, value, owner=None):
+    """A device this machine has: ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (checked before any work)."""
+    return resolve_device(check_device(value, owner=owner, name=name), name=name)
+
+
+def _check_random_state(name, value, owner=None):
+    """None, an int in [0, 2**32 - 1] or a RandomState (the value itself is kept)."""
+    try:
+        check_random_state(value, name=name)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"{_prefix(owner)}{exc}") from None
+    return value
+
+
+def _first_non_number(values):
+    """The first entry of ``values`` that is not a number (for messages), or None."""
+    for v in np.asarray(values, dtype=object).ravel()[:10_000]:
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            return v
+    return None
+
+
+def _numeric_error(owner, name, values, hint):
+    bad = _first_non_number(values)
+    example = f" such as {bad!r}" if bad is not None else ""
+    return ValueError(f"{owner}: {name} must be numeric (floats or integers); got values{example} that are not "
+                      f"numbers. {hint}")
+
+
+#: What to do with non-numeric inputs and regression targets.
+_X_HINT = "Encode categorical features as numbers first (e.g. with sklearn.preprocessing.OneHotEncoder)."
+_Y_HINT = "For class labels use ShallowMLPClassifier."
+
+
+def _check_representable(values, name, dtype, owner):
+    """Refuse finite values that the training precision turns into infinities (float32 overflow)."""
+    if dtype.itemsize >= 8 or values.size == 0:
+        return
+    largest = float(np.max(np.abs(values)))
+    limit = float(np.finfo(np.float32).max)
+    if largest > limit:
+        raise ValueError(
+            f"{owner}: {name} holds values up to {largest:.3g} in magnitude, beyond the range of float32 "
+            f"({limit:.3g}), the training precision (dtype='float32'): they would be infinite in training. "
+            f"Scale the data to order 1 (e.g. with sklearn.preprocessing.StandardScaler) or train with "
+            f"dtype='float64'.")
 
 
 def _draw_initial_parameters(n, m, n_outputs, seed, dtype):
@@ -85,12 +153,13 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "validation_fraction": [None, Reals(0, 1, low_open=True, high_open=True)],
         "dtype": _check_dtype,
         "device": _check_device,
-        "random_state": [None, Integers(0, 2**32 - 1), InstanceOf(np.random.RandomState, "a numpy RandomState")],
+        "random_state": _check_random_state,
         "verbose": [Integers(0)],
+        "error_on_divergence": [InstanceOf((bool, np.bool_), "a bool")],
     }
 
     def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
-                 tol, validation_fraction, dtype, device, random_state, verbose):
+                 tol, validation_fraction, dtype, device, random_state, verbose, error_on_divergence):
         # the parameters both estimators share; each subclass lists its own in its signature
         self.hidden_units = hidden_units
         self.activation = activation
@@ -106,6 +175,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.error_on_divergence = error_on_divergence
 
     def _encode_targets(self, y, fitting):
         return y
@@ -135,6 +205,20 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        sklearn_ka._utils.MemoryBudgetError
+            Before anything is allocated, when training would need more memory than the budget
+            (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB; the message names the alternatives).
+        FloatingPointError
+            With ``error_on_divergence=True``, when the training loss becomes NaN or infinite.
+
+        Warns
+        -----
+        sklearn.exceptions.ConvergenceWarning
+            When the training loss becomes NaN or infinite (training diverged): the model keeps
+            its best weights before that epoch, and the message says how to fix it.
         """
         from ._fit_many import fit_many
 
@@ -143,7 +227,11 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _validate_params(self):
         """Every constructor parameter, checked against ``_parameter_constraints`` and converted."""
-        return validate_params(self.get_params(deep=False), self._parameter_constraints, owner=type(self).__name__)
+        owner = type(self).__name__
+        # the checks written as functions (``f(name, value, owner=None)``) name the owner in their messages
+        constraints = {name: (lambda n, v, f=spec: f(n, v, owner=owner)) if inspect.isfunction(spec) else spec
+                       for name, spec in self._parameter_constraints.items()}
+        return validate_params(self.get_params(deep=False), constraints, owner=owner)
 
     def _engine_kwargs(self, params):
         """The keyword arguments of :func:`~sklearn_ka.engine.train_stacked` from validated parameters."""
@@ -152,25 +240,52 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return {name: params[name] for name in names} | {"snapshot_r2": params.get("snapshot_r2"),
                                                          "loss": self._loss}
 
-    def _check_training_data(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=self._loss == "squared_error",
-                             multi_output=False)
+    def _check_training_data(self, X, y, dtype):
+        owner = type(self).__name__
+        numeric_y = self._loss == "squared_error"
+        try:
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=numeric_y,
+                                 multi_output=False)
+        except ValueError as exc:
+            if "convert" not in str(exc):
+                raise
+            if numeric_y and _first_non_number(y) is not None:
+                raise _numeric_error(owner, "y", y, _Y_HINT) from None
+            raise _numeric_error(owner, "X", X, _X_HINT) from None
+        if numeric_y and np.asarray(y).dtype.kind not in "biuf" and _first_non_number(y) is not None:
+            raise _numeric_error(owner, "y", y, _Y_HINT)  # strings pass scikit-learn's y_numeric untouched
         y = self._encode_targets(column_or_1d(y, warn=True), fitting=True)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
-        return X.astype(np.float64, copy=False), y
+        X = X.astype(np.float64, copy=False)
+        _check_representable(X, "X", dtype, owner)
+        if numeric_y:
+            _check_representable(y, "y", dtype, owner)
+        return X, y
 
-    def _check_eval_set(self, eval_set):
+    def _check_eval_set(self, eval_set, dtype):
+        owner = type(self).__name__
         if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
             raise ValueError("eval_set must be a pair (X_val, y_val).")
-        X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
+        try:
+            X_val = validate_data(self, eval_set[0], reset=False, dtype=np.float64)
+        except ValueError as exc:
+            if "convert" not in str(exc):
+                raise
+            raise _numeric_error(owner, "eval_set X_val", eval_set[0], _X_HINT) from None
         y_val = column_or_1d(eval_set[1])
         if X_val.shape[0] != y_val.shape[0] or X_val.shape[0] < 1:
             raise ValueError(
                 f"eval_set X_val and y_val must have the same, non-zero number of samples, "
                 f"got {X_val.shape[0]} and {y_val.shape[0]}."
             )
-        return X_val, self._encode_targets(y_val, fitting=False)
+        if self._loss == "squared_error" and y_val.dtype.kind not in "biuf" and _first_non_number(y_val) is not None:
+            raise _numeric_error(owner, "eval_set y_val", y_val, _Y_HINT)
+        y_val = self._encode_targets(y_val, fitting=False)
+        _check_representable(X_val, "eval_set X_val", dtype, owner)
+        if self._loss == "squared_error":
+            _check_representable(y_val, "eval_set y_val", dtype, owner)
+        return X_val, y_val
 
     def _split_validation(self, X, y, fraction, seed):
         """Hold out ``fraction`` of the training data, drawn with ``default_rng(seed)``."""
@@ -212,18 +327,33 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.critical_batch_size_ = int(estimate.batch_size)
         return min(self.critical_batch_size_, X.shape[0])
 
+    def _check_memory(self, params, X, X_val, itemsize):
+        """Refuse at once a model whose training would not fit the memory budget (nothing allocated yet)."""
+        n_samples = X.shape[0]
+        batch = params["batch_size"]
+        batch = n_samples if batch in (None, "critical") else min(PAPER_PROTOCOL.batch_size, n_samples) \
+            if batch == "auto" else min(batch, n_samples)
+        n_outputs = len(self.classes_) if self._loss == "cross_entropy" else 1
+        check_training_memory(n_models=1, n_samples=n_samples, n_features=X.shape[1], width=params["hidden_units"],
+                              batch_size=batch, n_outputs=n_outputs,
+                              n_val_samples=0 if X_val is None else X_val.shape[0], itemsize=itemsize,
+                              owner=type(self).__name__)
+
     def _prepare_fit(self, X, y, eval_set=None, data_key=None):
         """Validate parameters and data, draw the initialisation: return a :class:`FitPlan`."""
         params = self._validate_params()
         engine_kwargs = self._engine_kwargs(params)
-        X, y = self._check_training_data(X, y)
+        dtype = engine_kwargs["dtype"]
+        check_adam_step(params["learning_rate"], params["betas"], dtype, owner=type(self).__name__)
+        X, y = self._check_training_data(X, y, dtype)
         init_seed, shuffle_seed, split_seed = (int(s) for s in draw_seeds(params["random_state"], 3))
         X_val = y_val = None
         if eval_set is not None:
-            X_val, y_val = self._check_eval_set(eval_set)
+            X_val, y_val = self._check_eval_set(eval_set, dtype)
         elif params["validation_fraction"] is not None:
             X, y, X_val, y_val = self._split_validation(X, y, params["validation_fraction"], split_seed)
             data_key = None
+        self._check_memory(params, X, X_val, dtype.itemsize)
         params0 = _draw_initial_parameters(X.shape[1], params["hidden_units"], self._n_outputs, init_seed,
                                            engine_kwargs["dtype"])
         batch_size = self._resolve_batch_size(params["batch_size"], X, y, X_val, y_val)
@@ -265,6 +395,31 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         elif hasattr(self, "snapshots_"):
             del self.snapshots_
         return self
+
+    def _divergence_message(self, plan, label):
+        """What went wrong when the training loss became NaN or infinite (None when it did not)."""
+        if self.stop_reason_ != "non_finite":
+            return None
+        loss = float(self.loss_curve_[-1])
+        kept = ("the initial weights (best_epoch_=0)" if self.best_epoch_ == 0
+                else f"the weights of epoch {self.best_epoch_}, its best before diverging")
+        scale = f"max |X| = {float(np.max(np.abs(plan.X))):.3g}"
+        if self._loss == "squared_error":
+            scale += f", max |y| = {float(np.max(np.abs(plan.y))):.3g}"
+        return (f"{label}: training diverged: the training loss became {loss} at epoch {self.n_epochs_}, so the "
+                f"model keeps {kept}. Scale the data to order 1 (e.g. with sklearn.preprocessing.StandardScaler; "
+                f"here {scale}) or lower the learning_rate (now {plan.engine_kwargs['learning_rate']:g}).")
+
+    def _report_divergence(self, plan, label):
+        """Warn (ConvergenceWarning) about a diverged run; return the message when it must raise instead."""
+        message = self._divergence_message(plan, label)
+        if message is None:
+            return None
+        if self.error_on_divergence:
+            return message
+        warnings.warn(message + " Pass error_on_divergence=True to raise an error instead.", ConvergenceWarning,
+                      stacklevel=4)
+        return None
 
     # --------------------------------------------------------------- inference
     def _check_input(self, X):

@@ -15,8 +15,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import clone
 
-from .._utils import InstanceOf, Integers, InvalidParameterError, Options, Reals, draw_seeds, validate_params
-from ..engine import get_activation, unpack_parameters
+from .._utils import (
+    Integers,
+    InvalidParameterError,
+    Options,
+    Reals,
+    check_memory,
+    check_random_state,
+    draw_seeds,
+    validate_params,
+)
+from ..engine import check_training_memory, get_activation, unpack_parameters
 from ._stacking import train_plans
 
 if TYPE_CHECKING:
@@ -24,15 +33,32 @@ if TYPE_CHECKING:
 
 __all__ = ["CriticalBatchSize", "estimate_critical_batch_size"]
 
+#: Most pilot models: each is a full training run (the published estimate uses a handful), and
+#: preparing each costs Python-level work before any training starts.
+MAX_PILOTS = 1000
+
+
+def _check_random_state(name, value):
+    try:
+        check_random_state(value, name=name)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"estimate_critical_batch_size: {exc}") from None
+    return value
+
+
 _CONSTRAINTS = {
     "method": [Options("empirical", "noise_scale")],
     "small_batch": [Integers(1)],
     "criterion": [Reals(0, 1, low_open=True)],
     "target_r2": [None, Reals(high=1)],
-    "n_pilots": [Integers(1)],
+    "n_pilots": [Integers(1, MAX_PILOTS)],
     "max_epochs": [None, Integers(1)],
-    "random_state": [None, Integers(0, 2**32 - 1), InstanceOf(np.random.RandomState, "a numpy RandomState")],
+    "random_state": _check_random_state,
 }
+
+#: Float64 arrays of shape (n_samples, n_parameters) alive while the noise scale of one pilot is computed:
+#: the per-example gradients, their deviations from the mean, and the pieces they are built from.
+_NOISE_SCALE_COPIES = 4
 
 #: Training-R^2 levels at which the full-batch pilots keep their parameters (noise-scale method).
 _SNAPSHOT_GRID = np.linspace(-1.0, 1.0, 401)
@@ -136,7 +162,7 @@ def estimate_critical_batch_size(
     target_r2 : float or None, default=None
         An absolute training-R^2 criterion instead.
     n_pilots : int, default=4
-        Pilot models (different initialisations and shuffles), trained at once.
+        Pilot models (different initialisations and shuffles), trained at once; at most 1000.
     max_epochs : int or None, default=None
         Epoch limit of the pilots (default: the estimator's ``max_epochs``).
     eval_set : tuple or None
@@ -149,6 +175,18 @@ def estimate_critical_batch_size(
     CriticalBatchSize
         The estimate (``batch_size``) and the figures it was computed from.
 
+    Raises
+    ------
+    sklearn_ka._utils.MemoryBudgetError
+        Before any training, when the stacked pilots (trained with the full batch) or the
+        per-example gradients of the noise scale would need more memory than the budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB).
+    FloatingPointError
+        When the training of a pilot diverged (its loss became NaN or infinite): no estimate
+        can be made; the message says how to fix it.
+    RuntimeError
+        When a pilot did not reach the criterion within ``max_epochs``.
+
     References
     ----------
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
@@ -156,12 +194,20 @@ def estimate_critical_batch_size(
     .. [2] S. McCandlish, J. Kaplan, D. Amodei and the OpenAI Dota Team, "An Empirical Model
        of Large-Batch Training", arXiv:1812.06162, 2018. https://arxiv.org/abs/1812.06162
     """
+    from ._shallow_mlp import ShallowMLPRegressor
+
+    if not isinstance(estimator, ShallowMLPRegressor):
+        raise TypeError("estimate_critical_batch_size: estimator must be a ShallowMLPRegressor (the estimate is "
+                        f"measured through the training R^2); got {type(estimator).__name__}.")
     p = validate_params(
         dict(method=method, small_batch=small_batch, criterion=criterion, target_r2=target_r2, n_pilots=n_pilots,
              max_epochs=max_epochs, random_state=random_state),
         _CONSTRAINTS, owner="estimate_critical_batch_size")
     random_state = estimator.random_state if p["random_state"] is None else p["random_state"]
-    plans = _pilot_plans(estimator, X, y, p["n_pilots"], random_state, eval_set)
+    seeds = draw_seeds(random_state, p["n_pilots"])
+    plans = [_pilot_plan(estimator, X, y, seeds[0], eval_set)]  # the settings and data, validated once
+    _check_pilot_memory(plans[0], p["n_pilots"], p["method"])
+    plans += [_pilot_plan(estimator, X, y, s, eval_set) for s in seeds[1:]]
     N = plans[0].X.shape[0]
     if p["small_batch"] > N:
         raise InvalidParameterError(f"small_batch={p['small_batch']} exceeds the {N} training samples.")
@@ -170,6 +216,7 @@ def estimate_critical_batch_size(
                        snapshot_r2=_SNAPSHOT_GRID if p["method"] == "noise_scale" else None)
     small = (train_plans(plans, batch_size=p["small_batch"], max_epochs=max_epochs, verbose=0, snapshot_r2=None)
              if p["method"] == "empirical" else [])
+    _check_pilots_converged(full, small, plans[0], p["small_batch"])
     best = [float(np.nanmax(r.history["train_r2"])) for r in full + small]
     target = p["target_r2"] if p["target_r2"] is not None else p["criterion"] * min(best)
     details = {"pilot_best_train_r2": best, "n_samples": N}
@@ -178,13 +225,40 @@ def estimate_critical_batch_size(
     return _noise_scale(full, plans[0], target, details)
 
 
-def _pilot_plans(estimator, X, y, n_pilots, random_state, eval_set):
-    """The pilots: clones of ``estimator`` with their own seeds, trained on the shared data."""
-    plans = []
-    for s in draw_seeds(random_state, n_pilots):
-        pilot = clone(estimator).set_params(batch_size=None, random_state=int(s), snapshot_r2=None)
-        plans.append(pilot._prepare_fit(X, y, eval_set, data_key=("shared",)))
-    return plans
+def _pilot_plan(estimator, X, y, seed, eval_set):
+    """One pilot: a clone of ``estimator`` with its own seed, trained on the shared data."""
+    pilot = clone(estimator).set_params(batch_size=None, random_state=int(seed), snapshot_r2=None)
+    return pilot._prepare_fit(X, y, eval_set, data_key=("shared",))
+
+
+def _check_pilot_memory(plan, n_pilots, method):
+    """Refuse at once pilots that cannot fit the memory budget: the full-batch stack, the noise scale."""
+    owner = "estimate_critical_batch_size"
+    N, n = plan.X.shape
+    check_training_memory(
+        n_models=n_pilots, n_samples=N, n_features=n, width=plan.width, batch_size=N,
+        n_val_samples=0 if plan.X_val is None else plan.X_val.shape[0], itemsize=plan.engine_kwargs["dtype"].itemsize,
+        owner=owner, alternatives="fewer n_pilots, fewer hidden_units or fewer samples, or a larger memory budget.")
+    if method == "noise_scale":
+        n_params = n * plan.width + 2 * plan.width + 1
+        check_memory(_NOISE_SCALE_COPIES * N * n_params * 8,
+                     f"the per-example gradients of the noise scale ({N} samples x {n_params} parameters, float64)",
+                     alternatives="method='empirical', fewer hidden_units or fewer samples, or a larger memory budget.",
+                     owner=owner)
+
+
+def _check_pilots_converged(full, small, plan, small_batch):
+    """No estimate from pilots whose training diverged (a NaN or infinite loss)."""
+    for results, kind in ((full, "full-batch"), (small, f"small-batch (batch_size={small_batch})")):
+        for i, r in enumerate(results):
+            if r.stop_reason == "non_finite":
+                loss = float(r.history["train_loss"][-1])
+                raise FloatingPointError(
+                    f"estimate_critical_batch_size: the training of {kind} pilot {i} diverged (its training loss "
+                    f"became {loss} at epoch {r.n_epochs}), so no critical batch size can be estimated. Scale the "
+                    f"data to order 1 (e.g. with sklearn.preprocessing.StandardScaler; here max |X| = "
+                    f"{float(np.max(np.abs(plan.X))):.3g}, max |y| = {float(np.max(np.abs(plan.y))):.3g}) or lower "
+                    f"the estimator's learning_rate (now {plan.engine_kwargs['learning_rate']:g}).")
 
 
 def _first_crossing(r2_curve, target):

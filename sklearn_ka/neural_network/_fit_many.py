@@ -10,8 +10,15 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from numpy.typing import ArrayLike
 
-from .._utils import Integers, Options, torch_threads, validate_params
-from ._stacking import train_plans
+from .._utils import (
+    Integers,
+    Options,
+    check_n_jobs,
+    memory_budget,
+    torch_threads,
+    validate_params,
+)
+from ._stacking import stack_nbytes, train_plans
 
 if TYPE_CHECKING:
     from ._shallow_mlp import ShallowMLPClassifier, ShallowMLPRegressor
@@ -25,8 +32,12 @@ __all__ = ["fit_many"]
 # on a 2-core machine). On a GPU one stack holds every model.
 _CPU_STACK = 16
 
+def _check_n_jobs(name, value):
+    return check_n_jobs(value, name=name, owner="fit_many")
+
+
 _CONSTRAINTS = {
-    "n_jobs": [Integers(), None],
+    "n_jobs": _check_n_jobs,
     "n_threads": [Integers(1), Options("auto"), None],
     "max_stack": [Integers(1), Options("auto"), None],
 }
@@ -80,14 +91,34 @@ def fit_many(
     -------
     estimators : list
         The same estimator objects, fitted.
+
+    Raises
+    ------
+    sklearn_ka._utils.MemoryBudgetError
+        Before any training, when one of the models alone would need more memory than the budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB). Stacks are kept under the budget: a stack
+        that would exceed it is split into smaller ones, and concurrent stacks (``n_jobs``) are
+        limited to as many as fit in it together, so neither changes the results.
+    FloatingPointError
+        When the training of an estimator with ``error_on_divergence=True`` diverged (after every
+        estimator has been fitted).
+
+    Warns
+    -----
+    sklearn.exceptions.ConvergenceWarning
+        One per estimator whose training diverged (its loss became NaN or infinite), naming it
+        by its index.
     """
     estimators = _check_estimators(estimators)
     checked = validate_params({"n_jobs": n_jobs, "n_threads": n_threads, "max_stack": max_stack}, _CONSTRAINTS,
                               owner="fit_many")
     n_jobs, n_threads, max_stack = checked["n_jobs"], checked["n_threads"], checked["max_stack"]
     plans = _prepare_plans(estimators, X, y, eval_set)
-    stacks = _stacks(plans, max_stack)
-    n_workers = min(effective_n_jobs(n_jobs), len(stacks))
+    budget = memory_budget()
+    stacks = _stacks(plans, max_stack, budget)
+    # concurrent stacks share the budget: run at most as many at once as fit in it together
+    together = max(1, budget // max(stack_nbytes(stack) for stack in stacks))
+    n_workers = min(effective_n_jobs(n_jobs), len(stacks), together)
     if n_workers > 1:
         with torch_threads(1):
             results = Parallel(n_jobs=n_workers, prefer="threads")(
@@ -97,10 +128,29 @@ def fit_many(
     for stack, stack_results in zip(stacks, results):
         for plan, result in zip(stack, stack_results):
             plan.estimator._finish_fit(plan, result)
+    _report_divergence(plans)
     return estimators
 
 
+def _report_divergence(plans):
+    """Warn for each model whose training diverged; raise for those with ``error_on_divergence=True``."""
+    errors = []
+    for i, plan in enumerate(plans):
+        est = plan.estimator
+        label = type(est).__name__ if len(plans) == 1 else f"fit_many: estimators[{i}] ({type(est).__name__})"
+        message = est._report_divergence(plan, label)
+        if message is not None:
+            errors.append(message)
+    if errors:
+        raise FloatingPointError(" ".join(errors) + " (error_on_divergence=True; the estimator keeps the fitted "
+                                 "attributes of the run, e.g. history_, for inspection.)")
+
+
 def _check_estimators(estimators):
+    if hasattr(estimators, "_prepare_fit") or not np.iterable(estimators) or isinstance(estimators, str):
+        hint = " (pass a list: [estimator])" if hasattr(estimators, "_prepare_fit") else ""
+        raise TypeError(f"fit_many: estimators must be a list (or another iterable) of ShallowMLPRegressor or "
+                        f"ShallowMLPClassifier; got {type(estimators).__name__}{hint}.")
     estimators = list(estimators)
     if not estimators:
         raise ValueError("fit_many needs at least one estimator, got an empty sequence.")
@@ -153,8 +203,8 @@ def _prepare_plans(estimators, X, y, eval_set):
     ]
 
 
-def _stacks(plans, max_stack):
-    """Group the plans into stacked runs, widest first."""
+def _stacks(plans, max_stack, budget):
+    """Group the plans into stacked runs, each under the memory ``budget``, widest first."""
     groups = defaultdict(list)
     for plan in plans:
         cpu = plan.engine_kwargs["device"].type == "cpu"
@@ -163,10 +213,21 @@ def _stacks(plans, max_stack):
     stacks = []
     for group in groups.values():
         cap = _stack_cap(max_stack, group[0].engine_kwargs["device"]) or len(group)
+        cap = min(cap, _budget_cap(group, budget))
         stacks += [group[start : start + cap] for start in range(0, len(group), cap)]
     # widest first: the costliest stacks start early when they run concurrently
     stacks.sort(key=lambda st: -max(p.width for p in st))
     return stacks
+
+
+def _budget_cap(group, budget):
+    """The most models of ``group`` (widest first) whose stack fits the memory budget; at least 1."""
+    group = sorted(group, key=lambda p: -p.width)
+    lo, hi = 1, len(group)
+    while lo < hi:  # the estimate grows with the number of models
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if stack_nbytes(group[:mid]) <= budget else (lo, mid - 1)
+    return lo
 
 
 def _stack_cap(max_stack, device):

@@ -22,16 +22,19 @@ from ._base import BaseShallowMLP
 __all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
 
 
-def _check_snapshot_levels(name, value):
+def _check_snapshot_levels(name, value, owner=None):
     """Training-R^2 levels: a non-empty sequence of finite numbers <= 1, returned sorted."""
     if value is None:
         return None
-    try:
-        levels = np.sort(np.asarray(value, dtype=float).ravel())
-    except (TypeError, ValueError):
-        levels = None
+    levels = None
+    if not isinstance(value, (str, bytes)):  # a string is not a level, even "0.5"
+        try:
+            levels = np.sort(np.asarray(value, dtype=float).ravel())
+        except (TypeError, ValueError):
+            pass
     if levels is None or levels.size == 0 or not np.all(np.isfinite(levels)) or levels.max() > 1:
-        raise InvalidParameterError(f"{name} must be None or a non-empty sequence of finite R^2 levels <= 1, "
+        prefix = f"{owner}: " if owner else ""
+        raise InvalidParameterError(f"{prefix}{name} must be None or a non-empty sequence of finite R^2 levels <= 1; "
                                     f"got {value!r}.")
     return levels
 
@@ -93,6 +96,15 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         Fixes the initialisation, the shuffling stream and the validation split.
     verbose : int, default=0
         Progress messages while training when positive.
+    error_on_divergence : bool, default=False
+        What happens when the training loss becomes NaN or infinite (training diverged, e.g. on
+        data of a huge scale or with a too large ``learning_rate``): training stops and the model
+        keeps its best weights before that epoch, with ``stop_reason_="non_finite"``; by default a
+        :class:`~sklearn.exceptions.ConvergenceWarning` says so, naming the epoch and the fixes
+        (scale the data, lower the learning rate); with True, :meth:`fit` raises a
+        :class:`FloatingPointError` with the same message instead. Data whose values the
+        training precision cannot represent (beyond about 3.4e38 in float32) are refused before
+        training with a :class:`ValueError`, whatever this setting.
 
     Attributes
     ----------
@@ -123,7 +135,8 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
     snapshots_ : list of dict
         Only with ``snapshot_r2``: ``level``, ``epoch``, ``train_r2``, ``coefs``, ``intercepts``.
     stop_reason_ : str
-        ``"patience"``, ``"max_epochs"`` or ``"non_finite"``.
+        ``"patience"``, ``"max_epochs"`` or ``"non_finite"`` (the training loss became NaN or
+        infinite; see ``error_on_divergence``).
     fit_time_ : float
         Wall time of training in seconds (of the stacked run, when trained by :func:`fit_many`).
 
@@ -163,12 +176,13 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        error_on_divergence: bool = False,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
-            verbose=verbose,
+            verbose=verbose, error_on_divergence=error_on_divergence,
         )
         self.snapshot_r2 = snapshot_r2
         self.critical_batch_params = critical_batch_params
@@ -222,6 +236,7 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
     device : str or torch.device, default="cpu"
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
+    error_on_divergence : bool, default=False
         See :class:`ShallowMLPRegressor` for each.
 
     Attributes
@@ -265,12 +280,13 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
         device: str | torch.device = "cpu",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
+        error_on_divergence: bool = False,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
-            verbose=verbose,
+            verbose=verbose, error_on_divergence=error_on_divergence,
         )
 
     @property

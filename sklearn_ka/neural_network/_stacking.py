@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import train_stacked
+from ..engine import train_stacked, training_nbytes
 
-__all__ = ["FitPlan", "train_plans"]
+__all__ = ["FitPlan", "stack_nbytes", "train_plans"]
 
 
 @dataclass
@@ -36,6 +36,11 @@ class FitPlan:
     def width(self) -> int:
         """The hidden width ``m``."""
         return self.params0[0].shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs of the model: 1, or one per class."""
+        return 1 if self.params0[2].ndim == 1 else self.params0[2].shape[1]
 
     @property
     def group_key(self):
@@ -73,6 +78,16 @@ def _stacked_data(plans):
         return None if getattr(plans[0], name) is None else np.stack([getattr(p, name) for p in plans])
 
     return stack("X"), stack("y"), stack("X_val"), stack("y_val")
+
+
+def stack_nbytes(plans: list[FitPlan], batch_size: int | None = None) -> int:
+    """The estimated peak memory of training ``plans`` in one stacked run (see ``training_nbytes``)."""
+    p0 = plans[0]
+    return training_nbytes(
+        n_models=len(plans), n_samples=p0.X.shape[0], n_features=p0.X.shape[1], width=max(p.width for p in plans),
+        batch_size=p0.batch_size if batch_size is None else batch_size, n_outputs=p0.n_outputs,
+        n_val_samples=0 if p0.X_val is None else p0.X_val.shape[0],
+        shared_data=all(p.data_key == ("shared",) for p in plans), itemsize=p0.engine_kwargs["dtype"].itemsize)
 
 
 def train_plans(plans: list[FitPlan], n_threads="auto", **overrides):

@@ -15,6 +15,7 @@ from .._utils import ObservableKey, observable_key, parse_observable_key
 from ._columns import column_entropy, column_kl, column_log_probabilities, column_statistics
 from ._haar import haar_max_minor_constant, haar_rotations
 from ._participation import participation_ratio, participation_ratio_max
+from ._rank import below_rank_tolerance, numerical_rank_deficient, rank_tolerance
 from ._rotation import RotationReference, rotation_ratio
 from ._streaming_quantile import streaming_quantiles
 from ._tails import mean_excess, mean_excess_fit, quantile_ratio
@@ -32,6 +33,7 @@ from ._zero_rows import (
 __all__ = [
     "ObservableKey",
     "RotationReference",
+    "below_rank_tolerance",
     "column_entropy",
     "column_kl",
     "column_log_probabilities",
@@ -44,11 +46,13 @@ __all__ = [
     "induced_false_positive_rate",
     "mean_excess",
     "mean_excess_fit",
+    "numerical_rank_deficient",
     "observable_key",
     "parse_observable_key",
     "participation_ratio",
     "participation_ratio_max",
     "quantile_ratio",
+    "rank_tolerance",
     "rotation_ratio",
     "streaming_quantiles",
     "row_means",

@@ -21,6 +21,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from .._utils import Options, as_float64_tensor, like_input, validate_params
+from ._rank import example_mask
 
 __all__ = ["column_log_probabilities", "column_entropy", "column_kl", "column_statistics"]
 
@@ -28,8 +29,8 @@ __all__ = ["column_log_probabilities", "column_entropy", "column_kl", "column_st
 _CONSTRAINTS = {"method": [Options("softmax", "sum")]}
 
 
-def _log_probs(t, method):
-    """(log P, P) for a float64 tensor (B, P, Q)."""
+def _log_probs(t, method, undefined=None):
+    """(log P, P) for a float64 tensor (B, P, Q); ``undefined`` examples are not warned about."""
     if method == "softmax":
         logp = t - torch.logsumexp(t, dim=1, keepdim=True)
         return logp, torch.exp(logp)
@@ -37,6 +38,8 @@ def _log_probs(t, method):
         raise ValueError("method='sum' needs non-negative minors (absolute values)")
     s = t.sum(dim=1, keepdim=True)
     zero = s == 0
+    if undefined is not None:
+        zero = zero & ~undefined[:, None, None]
     if bool(zero.any()):
         warnings.warn(
             f"{int(zero.sum())} column(s) of the minor matrices sum to zero; their "
@@ -48,6 +51,18 @@ def _log_probs(t, method):
     with torch.no_grad():
         logp = torch.log(p)  # -inf where p == 0
     return logp, p
+
+
+def _masks(method, n_samples, device, **masks):
+    """The rank-deficiency masks as bool tensors; None for the softmax, which is defined there."""
+    out = [example_mask(mask, n_samples, device, name) for name, mask in masks.items()]
+    return [None] * len(out) if method == "softmax" else out
+
+
+def _nan_where(values, mask):
+    if mask is None:
+        return values
+    return torch.where(mask, torch.full_like(values, float("nan")), values)
 
 
 def column_log_probabilities(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.ndarray | torch.Tensor:
@@ -87,7 +102,12 @@ def _xlogy_sum(p, logq):
     return terms.sum(dim=1)
 
 
-def column_entropy(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.ndarray | torch.Tensor:
+def column_entropy(
+    Jk: ArrayLike | torch.Tensor,
+    method: str = "softmax",
+    *,
+    rank_deficient: ArrayLike | torch.Tensor | None = None,
+) -> np.ndarray | torch.Tensor:
     """Per-example mean column entropy in base ``C(m, k)``.
 
     ``S_i(x) = -sum_j P_ji log P_ji / log C(m, k)``, averaged over the ``C(n, k)``
@@ -98,6 +118,12 @@ def column_entropy(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.
     ----------
     Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
     method : {"softmax", "sum"}
+    rank_deficient : bool array-like or torch.Tensor of shape (n_samples,), optional
+        The examples whose Jacobian is numerically rank-deficient at this size
+        (:func:`numerical_rank_deficient`). With ``method="sum"`` their probabilities are ratios
+        of round-off and their entropy is NaN, silently (the caller reports them). The softmax
+        is defined there (the minors are 0 up to round-off, the probabilities uniform), so
+        with ``method="softmax"`` the mask changes nothing.
 
     Returns
     -------
@@ -110,10 +136,11 @@ def column_entropy(Jk: ArrayLike | torch.Tensor, method: str = "softmax") -> np.
     """
     validate_params({"method": method}, _CONSTRAINTS, owner="column_entropy")
     t, was_numpy = as_float64_tensor(Jk, "Jk", 3)
+    (bad,) = _masks(method, t.shape[0], t.device, rank_deficient=rank_deficient)
     P = t.shape[1]
     if P <= 1:
         return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
-    return like_input(_entropy(*_log_probs(t, method), method), was_numpy)
+    return like_input(_nan_where(_entropy(*_log_probs(t, method, bad), method), bad), was_numpy)
 
 
 def _entropy(logp, p, method):
@@ -137,7 +164,12 @@ def _kl(logp, p, logq, method):
 
 
 def column_statistics(
-    Jk: ArrayLike | torch.Tensor, Jk0: ArrayLike | torch.Tensor, method: str = "softmax"
+    Jk: ArrayLike | torch.Tensor,
+    Jk0: ArrayLike | torch.Tensor,
+    method: str = "softmax",
+    *,
+    rank_deficient: ArrayLike | torch.Tensor | None = None,
+    rank_deficient0: ArrayLike | torch.Tensor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Entropies of both models and their divergence in one pass.
 
@@ -150,6 +182,11 @@ def column_statistics(
     Jk, Jk0 : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
         Trained and initial minor matrices on the same examples.
     method : {"softmax", "sum"}
+    rank_deficient, rank_deficient0 : bool array-like or torch.Tensor of shape (n_samples,), optional
+        The examples at which the trained (initial) Jacobian is numerically rank-deficient at
+        this size (:func:`numerical_rank_deficient`). With ``method="sum"`` the entropy of that
+        model and the divergence are NaN there, silently (the caller reports them); the softmax
+        is defined there and ignores the masks (see :func:`column_entropy`).
 
     Returns
     -------
@@ -165,15 +202,22 @@ def column_statistics(
     t0, _ = as_float64_tensor(Jk0, "Jk0", 3, device=t.device)
     if t.shape != t0.shape:
         raise ValueError(f"Jk and Jk0 must have the same shape, got {tuple(t.shape)} and {tuple(t0.shape)}")
+    bad, bad0 = _masks(method, t.shape[0], t.device, rank_deficient=rank_deficient, rank_deficient0=rank_deficient0)
     if t.shape[1] <= 1:
         zeros = torch.zeros(t.shape[0], dtype=torch.float64, device=t.device)
         return tuple(like_input(zeros.clone(), was_numpy) for _ in range(3))
     if method == "softmax":
         return tuple(like_input(v, was_numpy) for v in _softmax_statistics(t, t0))
-    logp, p = _log_probs(t, method)
-    logq, q = _log_probs(t0, method)
-    return tuple(like_input(v, was_numpy) for v in (_entropy(logp, p, method), _entropy(logq, q, method),
-                                                    _kl(logp, p, logq, method)))
+    logp, p = _log_probs(t, method, bad)
+    logq, q = _log_probs(t0, method, bad0)
+    either = _either(bad, bad0)
+    return tuple(like_input(v, was_numpy) for v in (
+        _nan_where(_entropy(logp, p, method), bad), _nan_where(_entropy(logq, q, method), bad0),
+        _nan_where(_kl(logp, p, logq, method), either)))
+
+
+def _either(a, b):
+    return a if b is None else b if a is None else a | b
 
 
 def _softmax_statistics(t, t0):
@@ -208,7 +252,12 @@ def _softmax_statistics(t, t0):
 
 
 def column_kl(
-    Jk: ArrayLike | torch.Tensor, Jk0: ArrayLike | torch.Tensor, method: str = "softmax"
+    Jk: ArrayLike | torch.Tensor,
+    Jk0: ArrayLike | torch.Tensor,
+    method: str = "softmax",
+    *,
+    rank_deficient: ArrayLike | torch.Tensor | None = None,
+    rank_deficient0: ArrayLike | torch.Tensor | None = None,
 ) -> np.ndarray | torch.Tensor:
     """Per-example mean column KL divergence ``KL(P || Q)`` in base ``C(m, k)``.
 
@@ -223,6 +272,10 @@ def column_kl(
     ----------
     Jk, Jk0 : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
     method : {"softmax", "sum"}
+    rank_deficient, rank_deficient0 : bool array-like or torch.Tensor of shape (n_samples,), optional
+        The examples at which the trained (initial) Jacobian is numerically rank-deficient at
+        this size (:func:`numerical_rank_deficient`). With ``method="sum"`` the divergence is NaN
+        where either is, silently; the softmax ignores the masks (see :func:`column_entropy`).
 
     Returns
     -------
@@ -241,9 +294,10 @@ def column_kl(
             f"Jk and Jk0 must have the same shape (same examples, widths and k), got "
             f"{tuple(t.shape)} and {tuple(t0.shape)}"
         )
+    bad, bad0 = _masks(method, t.shape[0], t.device, rank_deficient=rank_deficient, rank_deficient0=rank_deficient0)
     P = t.shape[1]
     if P <= 1:
         return like_input(torch.zeros(t.shape[0], dtype=torch.float64, device=t.device), was_numpy)
-    logp, p = _log_probs(t, method)
-    logq, _ = _log_probs(t0, method)
-    return like_input(_kl(logp, p, logq, method), was_numpy)
+    logp, p = _log_probs(t, method, bad)
+    logq, _ = _log_probs(t0, method, bad0)
+    return like_input(_nan_where(_kl(logp, p, logq, method), _either(bad, bad0)), was_numpy)

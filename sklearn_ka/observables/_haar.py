@@ -12,10 +12,15 @@ from functools import cache
 import numpy as np
 import torch
 
-from .._utils import as_generator, check_int, check_real
+from .._utils import as_generator, check_int, check_memory, check_real
 from ._max_minor import _max_abs_minor
 
 __all__ = ["haar_rotations", "haar_max_minor_constant"]
+
+# Monte Carlo samples per batch of the constant c(m, r), and the float64 arrays of that size that
+# exist at once (the draw, its QR factors, the sign fix, the pruning's row norms and their order)
+_BATCH = 8192
+_BATCH_TEMPORARIES = 6
 
 
 def _haar_orthonormal(shape_n, m, r, rng):
@@ -58,6 +63,9 @@ def haar_rotations(
     """
     m = check_int("m", m, 1, owner="haar_rotations")
     n_rotations = check_int("n_rotations", n_rotations, 1, owner="haar_rotations")
+    # the Gaussian draw, its QR factors and the result: four (N, m, m) float64 arrays
+    check_memory(4 * 8 * n_rotations * m * m, f"{n_rotations} rotations of SO({m})", owner="haar_rotations",
+                 alternatives="fewer rotations (n_rotations), or a larger budget.")
     rng = as_generator(random_state)
     Q = _haar_orthonormal(n_rotations, m, m, rng)
     neg = torch.linalg.det(Q) < 0
@@ -72,7 +80,7 @@ def _haar_constant(m, r, rel_se, seed):
     rng = np.random.default_rng(seed)
     vals = []
     n = 0
-    batch = 8192
+    batch = _BATCH
     while True:
         V = _haar_orthonormal(batch, m, r, rng)
         vals.append(_max_abs_minor(V.permute(2, 0, 1)).numpy())
@@ -114,4 +122,8 @@ def haar_max_minor_constant(m: int, r: int, rel_se: float = 1e-3) -> tuple[float
     if r > m:
         raise ValueError(f"need r <= m, got m={m}, r={r}")
     rel_se = check_real("rel_se", rel_se, 0, low_open=True, owner="haar_max_minor_constant")
+    if r < m:  # one batch: the Gaussian draw, its QR factors, the row norms and their order
+        check_memory(_BATCH_TEMPORARIES * 8 * _BATCH * m * r, f"the Monte Carlo estimate of c({m}, {r}) "
+                     f"({_BATCH} Stiefel samples of shape {m}x{r} at a time)", owner="haar_max_minor_constant",
+                     alternatives="fewer hidden units m, or a larger budget.")
     return _haar_constant(m, r, rel_se, 20_240_611 + 1000 * m + r)

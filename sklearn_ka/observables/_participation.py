@@ -10,13 +10,19 @@ import torch
 from numpy.typing import ArrayLike
 
 from .._utils import Options, as_float64_tensor, check_int, like_input, validate_params
+from ._rank import example_mask
 
 __all__ = ["participation_ratio", "participation_ratio_max"]
 
 _CONSTRAINTS = {"convention": [Options("l1/l2", "l2/l1")]}
 
 
-def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2") -> np.ndarray | torch.Tensor:
+def participation_ratio(
+    Jk: ArrayLike | torch.Tensor,
+    convention: str = "l1/l2",
+    *,
+    rank_deficient: ArrayLike | torch.Tensor | None = None,
+) -> np.ndarray | torch.Tensor:
     """Per-example participation ratio.
 
     ``PR^(k)(x) = ||J^(k)(x)||_1 / ||J^(k)(x)||_2`` with the norms of the flattened
@@ -31,11 +37,18 @@ def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2")
     Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k))
         Absolute minor matrices.
     convention : {"l1/l2", "l2/l1"}
+    rank_deficient : bool array-like or torch.Tensor of shape (n_samples,), optional
+        The examples whose Jacobian is numerically rank-deficient at this size
+        (:func:`numerical_rank_deficient`): their minors are round-off and their ratio is
+        undefined, so they give NaN, silently (the caller reports them). Without it only
+        all-zero minor matrices are recognised (the minors alone do not carry the Jacobian's
+        scale).
 
     Returns
     -------
     ndarray or torch.Tensor, float64, shape (n_samples,)
-        All-zero examples give NaN (0/0) and a :class:`RuntimeWarning`; never an error.
+        NaN at the ``rank_deficient`` examples; other all-zero examples give NaN (0/0) and a
+        :class:`RuntimeWarning`; never an error.
 
     References
     ----------
@@ -48,6 +61,9 @@ def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2")
     l1 = torch.linalg.vector_norm(flat, ord=1, dim=1)
     l2 = torch.linalg.vector_norm(flat, dim=1)
     zero = l2 == 0
+    undefined = example_mask(rank_deficient, t.shape[0], t.device)
+    if undefined is not None:
+        zero = zero & ~undefined
     if bool(zero.any()):
         warnings.warn(
             f"{int(zero.sum())} example(s) have all-zero minor matrices; their participation "
@@ -56,6 +72,8 @@ def participation_ratio(Jk: ArrayLike | torch.Tensor, convention: str = "l1/l2")
             stacklevel=2,
         )
     pr = l1 / l2 if convention == "l1/l2" else l2 / l1
+    if undefined is not None:
+        zero = zero | undefined
     pr = torch.where(zero, torch.full_like(pr, float("nan")), pr)
     return like_input(pr, was_numpy)
 
@@ -82,7 +100,7 @@ def participation_ratio_max(m: int, n: int, k: int) -> float:
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    m, n, k = (check_int(name, v, owner="participation_ratio_max") for name, v in (("m", m), ("n", n), ("k", k)))
+    m, n, k = (check_int(name, v, 1, owner="participation_ratio_max") for name, v in (("m", m), ("n", n), ("k", k)))
     if k < 1 or k > min(m, n):
         raise ValueError(f"k must satisfy 1 <= k <= min(m, n) = {min(m, n)}, got {k}")
     return math.sqrt(math.comb(m, k) * math.comb(n, k))

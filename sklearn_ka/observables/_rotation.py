@@ -52,7 +52,9 @@ from .._utils import (
     Options,
     as_float64_tensor,
     as_generator,
+    check_device,
     check_int,
+    check_memory,
     check_sequence,
     like_input,
     validate_params,
@@ -60,6 +62,7 @@ from .._utils import (
 from ..exterior import combination_indices, compound_chain, compound_chain_qp
 from ._haar import _haar_orthonormal, haar_max_minor_constant, haar_rotations
 from ._max_minor import _CHUNK_BYTES, _max_abs_minor
+from ._rank import _deficient, example_mask, jacobian_scale, rank_tolerance
 
 __all__ = ["RotationReference", "rotation_ratio"]
 
@@ -156,6 +159,64 @@ class RotationReference:
         """``min(m, n)``, the largest minor size."""
         return min(self.m, self.n)
 
+    @staticmethod
+    def nbytes(m: int, n: int, ks: Iterable[int], method: str, n_rotations: int) -> int:
+        """Estimated peak memory of :meth:`build` and of one example of :func:`rotation_ratio`.
+
+        Integer arithmetic on the shapes, so an impossible request is refused in microseconds.
+
+        Parameters
+        ----------
+        m, n : int
+            Jacobian shape.
+        ks : iterable of int
+            Minor sizes, each in ``1..min(m, n)``.
+        method : {"haar", "sampled"}
+        n_rotations : int
+
+        Returns
+        -------
+        int
+            Bytes: ``"sampled"`` holds the ``N`` rotations (``N m^2`` floats, with the Gaussian
+            draw and its QR factors) and rotates one example at a time (``N m (n + k + 3)``
+            floats); ``"haar"`` holds ``N`` Stiefel samples (``N m r``) and, for each ``k < r``,
+            the compound matrices ``C_k`` of the samples and their copies (``2 N C(m, k) C(r, k)``)
+            and, where ``C(r, k) > 3`` (no convex-hull reduction of their rows), one example's
+            products with them (``N C(m, k) C(n, k)``).
+        """
+        N, r = int(n_rotations), min(m, n)
+        if method == "sampled":
+            return 8 * N * max(4 * m * m, m * (n + max(ks) + 3))
+        compounds = [2 * math.comb(m, k) * math.comb(r, k)
+                     + (math.comb(m, k) * math.comb(n, k) if math.comb(r, k) > 3 else 0) for k in ks if k < r]
+        return 8 * N * (3 * m * r + max(compounds, default=0))
+
+    @classmethod
+    def check_budget(cls, m: int, n: int, ks: Iterable[int], method: str, n_rotations: int, *,
+                     owner: str | None = None) -> int:
+        """Refuse, before drawing anything, a reference beyond the package's memory budget.
+
+        The budget is :func:`~sklearn_ka._utils.memory_budget` (the environment variable
+        ``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB); the estimate is :meth:`nbytes`.
+
+        Returns
+        -------
+        int
+            The estimate, in bytes.
+
+        Raises
+        ------
+        MemoryBudgetError
+            With the estimate, the budget and the alternatives.
+        """
+        return check_memory(
+            cls.nbytes(m, n, ks, method, n_rotations),
+            f"the rotation ratio's reference of n_rotations={n_rotations} {method!r} rotations for {m}x{n} "
+            f"Jacobians", owner=owner,
+            alternatives="fewer rotations (n_rotations; the published protocol uses 400), " + (
+                "rotation_method='haar' (no rotations stored), " if method == "sampled" else
+                "only the minor size k = min(m, n) (computed exactly, nothing stored), ") + "or a larger budget.")
+
     @classmethod
     def build(
         cls,
@@ -184,6 +245,12 @@ class RotationReference:
         Returns
         -------
         RotationReference
+
+        Raises
+        ------
+        MemoryBudgetError
+            Before drawing anything, when the reference would exceed the package's memory
+            budget (:meth:`check_budget`).
         """
         owner = "RotationReference.build"
         m = check_int("m", m, 1, owner=owner)
@@ -196,6 +263,8 @@ class RotationReference:
             raise ValueError(f"minor sizes must lie in 1..min(m, n) = {r}, got {ks}")
         params = validate_params({"method": method, "n_rotations": n_rotations}, _CONSTRAINTS, owner=owner)
         n_rotations = params["n_rotations"]
+        device = check_device(device, owner=owner)
+        cls.check_budget(m, n, ks, method, n_rotations, owner=owner)
         rng = as_generator(random_state)
         if method == "sampled":
             R = torch.from_numpy(haar_rotations(m, n_rotations, rng)).to(device)
@@ -301,6 +370,7 @@ def rotation_ratio(
     reference: RotationReference,
     *,
     Jk: ArrayLike | torch.Tensor | None = None,
+    rank_deficient: ArrayLike | torch.Tensor | None = None,
 ) -> np.ndarray | torch.Tensor:
     """Per-example random rotation ratio ``r^(k)(x)``.
 
@@ -322,12 +392,18 @@ def rotation_ratio(
         Built once per analysis (:meth:`RotationReference.build`).
     Jk : array-like or torch.Tensor, shape (n_samples, C(m, k), C(n, k)), optional
         Precomputed absolute minors of ``J`` (saves recomputing ``M^(k)``).
+    rank_deficient : bool array-like or torch.Tensor of shape (n_samples,), optional
+        The examples already known to be numerically rank-deficient at size ``k``
+        (:func:`numerical_rank_deficient`); they give NaN silently (the caller reports them).
+        By default the rule is applied here, with one RuntimeWarning.
 
     Returns
     -------
     ndarray or torch.Tensor, float64, shape (n_samples,)
-        NaN with a RuntimeWarning for examples whose size-k minors are all zero
-        (rank < k), never an error.
+        NaN for the examples whose Jacobian is numerically rank-deficient at size ``k`` (every
+        size-k minor at round-off level, :func:`numerical_rank_deficient`: the ratio of two
+        round-off quantities is undefined), with a RuntimeWarning that counts them unless
+        ``rank_deficient`` is given; never an error.
 
     References
     ----------
@@ -360,20 +436,34 @@ def rotation_ratio(
     else:
         M = torch.empty(B, dtype=torch.float64, device=Jt.device)
         per = max(1, 4 * 8 * math.comb(m, k) * math.comb(n, k))
+        check_memory(per, f"the size-{k} minors of one {m}x{n} Jacobian", owner="rotation_ratio",
+                     alternatives="a smaller minor size k.")
         step = max(1, (256 << 20) // per)
         for s in range(0, B, step):
             M[s : s + step] = compound_chain_qp(Jt[s : s + step], k)[-1].abs().amax(dim=(1, 2))
+    undefined = example_mask(rank_deficient, B, Jt.device)
+    if undefined is None:
+        undefined = _deficient(M, jacobian_scale(Jt), k)
+        if bool(undefined.any()):
+            warnings.warn(
+                f"{int(undefined.sum())} of {B} example(s) have a Jacobian of numerical rank < {k} (every size-{k} "
+                f"minor at round-off level, below {rank_tolerance(k):.2g} * ||J(x)||_F^{k}); their rotation ratio "
+                "is undefined and NaN",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     if reference.method == "sampled":
         den = _sampled_denominator(Jt, k, reference.rotations.to(Jt.device))
     else:
         den = _haar_denominator(Jt, k, reference)
-    zero = den == 0
-    if bool(zero.any()):
+    zero = (den == 0) & ~undefined
+    if bool(zero.any()):  # pragma: no cover - an exactly zero denominator implies round-off minors
         warnings.warn(
             f"{int(zero.sum())} example(s) have no non-zero size-{k} minor (rank < {k}); "
             "their rotation ratio is NaN",
             RuntimeWarning,
             stacklevel=2,
         )
-    ratio = torch.where(zero, torch.full_like(M, float("nan")), M / torch.where(zero, torch.ones_like(den), den))
+    nan = zero | undefined
+    ratio = torch.where(nan, torch.full_like(M, float("nan")), M / torch.where(den == 0, torch.ones_like(den), den))
     return like_input(ratio, was_numpy)

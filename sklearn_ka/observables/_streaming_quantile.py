@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._utils import Reals, check_sequence
+
 __all__ = ["streaming_quantiles", "low_quantiles"]
 
 _LOG_LO, _LOG_HI, _BINS = -330.0, 310.0, 1 << 16  # covers every positive float64
@@ -48,9 +50,14 @@ def streaming_quantiles(chunks: Callable[[], Iterable[ArrayLike]], q: float | Se
     ndarray of float64
         One value per rank, equal to ``numpy.quantile(np.concatenate(list(chunks())), q)``.
     """
-    q = np.atleast_1d(np.asarray(q, dtype=np.float64))
-    if np.any((q < 0) | (q > 1)) or not np.all(np.isfinite(q)):
-        raise ValueError(f"quantile ranks must lie in [0, 1], got {q.tolist()}.")
+    if not callable(chunks):
+        raise TypeError("streaming_quantiles: chunks must be a callable returning a fresh iterable of array chunks "
+                        f"(it is called twice); got {type(chunks).__name__}.")
+    if isinstance(q, np.ndarray):
+        q = q.reshape(-1)
+    elif np.ndim(q) == 0 and not isinstance(q, str):
+        q = [q]
+    q = np.asarray(check_sequence("q", q, [Reals(0, 1)], owner="streaming_quantiles"), dtype=np.float64)
     counts = np.zeros(_BINS + 2, dtype=np.int64)
     n = 0
     for chunk in chunks():

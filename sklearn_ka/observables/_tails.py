@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from .._utils import check_real, pooled_float64
+from .._utils import Reals, check_real, check_sequence, pooled_float64
 
 __all__ = ["mean_excess", "mean_excess_fit", "quantile_ratio"]
 
@@ -25,6 +25,18 @@ def _linear_quantiles(sorted_tail, n_total, start, ranks):
     lo = np.floor(h).astype(np.int64)
     hi = np.minimum(lo + 1, n_total - 1)
     return sorted_tail[lo - start] + (h - lo) * (sorted_tail[hi - start] - sorted_tail[lo - start])
+
+
+def _check_ranks(quantile_ranks: ArrayLike | None, *, owner: str) -> np.ndarray:
+    """The quantile ranks of the mean excess function, checked: numbers in [0, 1) (default 0.90 .. 0.99)."""
+    if quantile_ranks is None:
+        return np.arange(0.90, 1.0, 0.01)
+    if isinstance(quantile_ranks, np.ndarray):
+        quantile_ranks = quantile_ranks.reshape(-1)
+    elif np.ndim(quantile_ranks) == 0 and not isinstance(quantile_ranks, str):
+        quantile_ranks = [quantile_ranks]
+    ranks = check_sequence("quantile_ranks", quantile_ranks, [Reals(0, 1, high_open=True)], owner=owner)
+    return np.asarray(ranks, dtype=np.float64)
 
 
 def mean_excess(
@@ -57,11 +69,7 @@ def mean_excess(
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    if quantile_ranks is None:
-        quantile_ranks = np.arange(0.90, 1.0, 0.01)
-    ranks = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
-    if ranks.size == 0 or not np.all((ranks >= 0) & (ranks < 1)):
-        raise ValueError("quantile_ranks must be a non-empty set of numbers in [0, 1)")
+    ranks = _check_ranks(quantile_ranks, owner="mean_excess")
     x = pooled_float64(values, "values")
     n = x.size
     start = int(math.floor((n - 1) * ranks.min()))
@@ -97,8 +105,7 @@ def mean_excess_fit(quantile_ranks: ArrayLike, mef: ArrayLike) -> tuple[float, f
     .. [1] M. Freedman and M. Mulligan, "Spontaneous Kolmogorov-Arnold Geometry in
        Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
     """
-    q = np.asarray(quantile_ranks, dtype=np.float64).reshape(-1)
-    y = np.asarray(mef, dtype=np.float64).reshape(-1)
+    q, y = (_real_vector(v, name) for v, name in ((quantile_ranks, "quantile_ranks"), (mef, "mef")))
     if q.shape != y.shape:
         raise ValueError(f"quantile_ranks and mef must have the same length, got {q.size} and {y.size}")
     ok = np.isfinite(q) & np.isfinite(y)
@@ -106,6 +113,15 @@ def mean_excess_fit(quantile_ranks: ArrayLike, mef: ArrayLike) -> tuple[float, f
         return float("nan"), float("nan")
     slope, intercept = np.polyfit(q[ok], y[ok], 1)
     return float(slope), float(intercept)
+
+
+def _real_vector(values, name):
+    """``values`` as a flat float64 vector (NaN allowed), or a clear error."""
+    arr = np.asarray(values)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+                                   or arr.dtype == np.bool_):
+        raise TypeError(f"mean_excess_fit: {name} must be an array of numbers; got dtype {arr.dtype}.")
+    return arr.astype(np.float64).reshape(-1)
 
 
 def quantile_ratio(

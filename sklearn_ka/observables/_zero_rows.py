@@ -22,6 +22,7 @@ from .._utils import (
     check_int,
     check_param,
     check_real,
+    check_sequence,
     like_input,
     pooled_float64,
 )
@@ -149,8 +150,7 @@ def zero_row_threshold(
     arr = pooled_float64(initial_row_means, "initial_row_means")
     if np.ndim(q) == 0:
         return float(low_quantiles(arr, np.array([check_param("q", q, _RANK, owner="zero_row_threshold")]))[0])
-    qs = [check_param(f"q[{i}]", x, _RANK, owner="zero_row_threshold")
-          for i, x in enumerate(np.asarray(q).reshape(-1).tolist())]
+    qs = check_sequence("q", q.reshape(-1) if isinstance(q, np.ndarray) else q, _RANK, owner="zero_row_threshold")
     return low_quantiles(arr, np.array(qs, dtype=np.float64))
 
 
@@ -243,12 +243,19 @@ def consistent_zero_rows_from_counts(
     fraction = check_real("fraction", fraction, 0, 1, low_open=True, owner=owner)
     n_samples = check_int("n_samples", n_samples, 1, owner=owner)
     was_numpy = not isinstance(counts, torch.Tensor)
-    c = torch.from_numpy(np.asarray(counts)) if was_numpy else counts
+    if was_numpy:
+        arr = np.asarray(counts)
+        if not np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.uint64:
+            raise TypeError(f"{owner}: counts must be an array of integers (from zero_row_counts), got dtype "
+                            f"{arr.dtype}.")
+        c = torch.from_numpy(arr)
+    else:
+        c = counts
     if c.ndim != 1:
         raise ValueError(f"counts must be 1-dimensional, got shape {tuple(c.shape)}")
-    if c.is_floating_point() or c.dtype == torch.bool:
+    if c.is_floating_point() or c.is_complex() or c.dtype == torch.bool:
         raise TypeError(f"counts must be integers, got {c.dtype}")
-    if bool((c < 0).any()) or bool((c > n_samples).any()):
+    if bool((c < 0).any()) or (n_samples < 2**62 and bool((c > n_samples).any())):
         raise ValueError("counts must lie in [0, n_samples]")
     # small tolerance so that e.g. fraction=0.29, n=100 needs 29 (not 29.000000000000004)
     need = fraction * n_samples - 1e-9 * n_samples

@@ -1,9 +1,11 @@
 """``reproduce``: run the experiments of the study [1]_ and write a report (Markdown + HTML + PNG + CSV).
 
 The experiments are described in the user guide (:ref:`experiments`). :func:`reproduce` is a short
-list of steps: check the arguments (:mod:`._settings`), run each section of the report in turn
-(:mod:`._sections`: the experiment, its CSV files and figures), then write ``settings.json`` and the
-report itself (:mod:`._document`).
+list of steps: check the arguments (:mod:`._settings`) and the output directory (:mod:`._out_dir`:
+resume a run of the same settings, refuse another report unless ``overwrite``), check that the
+analysis of every width fits its memory budget, record the run's ``settings.json``, run each
+section of the report in turn (:mod:`._sections`: the experiment, its CSV files and figures), then
+write ``settings.json`` again (with timings) and the report itself (:mod:`._document`).
 
 References
 ----------
@@ -23,19 +25,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._utils import check_int
+from .._utils import PAPER_PROTOCOL, InvalidParameterError, check_int
 from .._version import __version__
 from ._context import ReportRun
 from ._document import build_document
+from ._out_dir import SETTINGS_FILE, prepare_out_dir
 from ._sections import DOCUMENT_ORDER, RUN_ORDER
-from ._settings import check_out_dir, resolve_settings
+from ._settings import resolve_settings
 
 __all__ = ["reproduce"]
 
 
 def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = True, *, n_jobs: int | None = None,
               seeds: int | Iterable[int] | None = None, device: str | None = None,
-              settings: Mapping[str, Any] | None = None, verbose: int = 1) -> dict[str, Any]:
+              settings: Mapping[str, Any] | None = None, overwrite: bool = False,
+              verbose: int = 1) -> dict[str, Any]:
     """Run the experiments of the KA-geometry study [1]_ and write a self-contained report.
 
     The experiments and their observables are described in the user guide
@@ -47,6 +51,12 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
     ``evolution.csv``, ``tails.csv`` (and with ``quick=False`` ``interpolation.csv``,
     ``batch_size.csv``, ``bootstrap.csv``), ``settings.json`` (settings, timings, versions) and the
     sweep stores under ``store/`` (a rerun into the same directory resumes from them).
+
+    Output directory rule: ``settings.json`` (written when the run starts and again when it
+    ends) identifies the run that owns ``out_dir``. A rerun with the same mode and settings
+    resumes there (the stores skip every finished model; the report is written again). A
+    directory holding the report of other settings is refused (``FileExistsError``) unless
+    ``overwrite=True``, which first deletes that report's files and stores (never other files).
 
     Parameters
     ----------
@@ -73,6 +83,9 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
     settings : dict or None, default=None
         Overrides of :data:`QUICK_SETTINGS` / :data:`FULL_SETTINGS` (nested dicts are updated), e.g.
         for a tiny test run. Overridden settings are recorded in ``settings.json`` and the report.
+    overwrite : bool, default=False
+        Replace a report of other settings found in ``out_dir`` (see the rule above) instead of
+        refusing to run.
     verbose : int, default=1
         Progress messages when positive (sweep progress bars when > 1).
 
@@ -87,6 +100,10 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
     TypeError, ValueError
         Bad arguments (checked before any work starts), e.g. fewer than two seeds or a CUDA device
         on a machine without a GPU.
+    FileExistsError
+        ``out_dir`` holds the report of other settings and ``overwrite`` is False (before any work).
+    MinorBudgetError
+        The analysis of the widest models cannot fit the analyzer's memory budget (before any work).
 
     References
     ----------
@@ -97,8 +114,14 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
 
     matplotlib.use("Agg", force=False)
     verbose = check_int("verbose", verbose, 0, owner="reproduce")
+    n_jobs = _check_n_jobs(n_jobs)
     s = resolve_settings(quick, settings, seeds, device)
-    run = ReportRun(s, quick, check_out_dir(out_dir), n_jobs, verbose)
+    _check_analysis_memory(s)
+    out, resumed = prepare_out_dir(out_dir, "quick" if quick else "full", s, overwrite)
+    run = ReportRun(s, quick, out, n_jobs, verbose)
+    if resumed:
+        run.log(f"resuming the run in {out} (same settings; finished models are read from {out / 'store'})")
+    _write_settings(run, final=False)
     for section in RUN_ORDER:
         if section.enabled(run):
             section.run(run)
@@ -110,9 +133,34 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
             "deviations": run.frames["deviations"], "run_time_s": run_time}
 
 
-def _write_settings(run: ReportRun) -> dict:
-    """``settings.json``: the settings, timings and versions of the run; returned as a dict."""
-    info = {"mode": "quick" if run.quick else "full", "settings": run.settings, "timings_s": run.timings,
+def _check_n_jobs(n_jobs: Any) -> int | None:
+    """joblib's ``n_jobs``, with the package's ceiling on local workers."""
+    from .._utils import check_n_jobs
+
+    return check_n_jobs(n_jobs, owner="reproduce")
+
+
+def _check_analysis_memory(s: dict) -> None:
+    """Refuse at once settings whose analysis of some width cannot fit the analyzer's memory budget."""
+    from ..analysis import KAGeometryAnalyzer
+    from ..sweeps import check_analysis_memory
+
+    try:
+        analyzer = KAGeometryAnalyzer(**s["analyzer"])
+    except TypeError as exc:
+        raise InvalidParameterError(f"reproduce: settings['analyzer'] holds an unknown KAGeometryAnalyzer parameter "
+                                    f"({exc}).") from None
+    check_analysis_memory(analyzer, [*s["widths"], s["table_width"]], PAPER_PROTOCOL.n_features, owner="reproduce")
+
+
+def _write_settings(run: ReportRun, final: bool = True) -> dict:
+    """``settings.json``: the settings, timings and versions of the run; returned as a dict.
+
+    Written when the run starts (``final=False``: it then identifies the run owning the
+    directory, see :mod:`._out_dir`) and again when it ends, with the timings and files.
+    """
+    info = {"mode": "quick" if run.quick else "full", "status": "finished" if final else "running",
+            "settings": run.settings, "timings_s": run.timings,
             "n_jobs": run.n_jobs, "sklearn_ka": __version__, "python": platform.python_version(),
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "numpy": np.__version__, "pandas": pd.__version__}
@@ -122,9 +170,12 @@ def _write_settings(run: ReportRun) -> dict:
         info["torch"] = torch.__version__
     except ImportError:  # pragma: no cover
         pass
-    path = run.out / "settings.json"
+    path = run.out / SETTINGS_FILE
+    if final:
+        run.written.append(path)
+        names = [os.path.relpath(p, run.out) for p in run.written]
+        info["files"] = names + ["report.md", "report.html"]
     path.write_text(json.dumps(info, indent=2, default=str))
-    run.written.append(path)
     return info
 
 

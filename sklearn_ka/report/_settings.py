@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .._utils import (
@@ -18,7 +16,7 @@ from .._utils import (
     check_sequence,
 )
 
-__all__ = ["QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "resolve_settings", "check_out_dir"]
+__all__ = ["QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "resolve_settings"]
 
 #: The report gives means and standard deviations over seeds: at least two are needed.
 MIN_SEEDS = 2
@@ -74,7 +72,43 @@ def resolve_settings(quick: Any, settings: Any, seeds: Any, device: Any) -> dict
     if device is not None:
         s["device"] = device
     s["device"] = check_device(s["device"], owner="reproduce")
+    _check_values(s)
     return s
+
+
+def _sequence(item, **kw):
+    return lambda name, value: check_sequence(name, value, item, owner="reproduce", **kw)
+
+
+#: The settings every run reads, checked before any work (the experiments' own settings are
+#: checked by each experiment when it starts).
+_SETTING_CONSTRAINTS = {
+    "functions": _sequence(InstanceOf(str, "a registered target name"), unique=True),
+    "widths": _sequence(Integers(1), unique=True),
+    "seeds": _sequence(Integers(0), unique=True),
+    "n_samples": [Integers(2)],
+    "batch_size": [Integers(1)],
+    "max_epochs": [Integers(1)],
+    "patience": [Integers(1)],
+    "analyzer": [InstanceOf(Mapping, "a dict of KAGeometryAnalyzer parameters")],
+    "table_width": [Integers(1)],
+    "figure_seed": [Integers(0)],
+    **dict.fromkeys(("evolution", "significance", "interpolation", "batch_size_experiment", "bootstrap", "tails"),
+                    [InstanceOf(Mapping, "a dict of the experiment's parameters"), None]),
+}
+
+
+def _check_values(s: dict) -> None:
+    """Every setting of the run has an accepted type and range (messages name ``settings['key']``)."""
+    for key, spec in _SETTING_CONSTRAINTS.items():
+        name = f"settings[{key!r}]"
+        s[key] = spec(name, s[key]) if callable(spec) else check_param(name, s[key], spec, owner="reproduce")
+    if len(s["seeds"]) < MIN_SEEDS:
+        raise InvalidParameterError(f"reproduce: at least {MIN_SEEDS} seeds are needed (the report gives the mean "
+                                    f"and standard deviation over seeds); got settings['seeds']={s['seeds']!r}.")
+    if s["batch_size"] > s["n_samples"]:
+        raise InvalidParameterError(f"reproduce: settings['batch_size']={s['batch_size']} exceeds "
+                                    f"settings['n_samples']={s['n_samples']}.")
 
 
 def _merge_settings(quick, settings):
@@ -104,13 +138,3 @@ def _check_seeds(seeds):
         raise InvalidParameterError(f"reproduce: at least {MIN_SEEDS} seeds are needed (the report gives the mean "
                                     f"and standard deviation over seeds); got seeds={seeds!r}.")
     return values
-
-
-def check_out_dir(out_dir: Any) -> Path:
-    """The output directory, created with its ``figures`` folder."""
-    check_param("out_dir", out_dir, [InstanceOf((str, os.PathLike), "a directory path")], owner="reproduce")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"reproduce: out_dir {str(out)!r} exists and is not a directory.")
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    return out

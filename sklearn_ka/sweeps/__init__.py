@@ -9,6 +9,8 @@ from ._seeds import SEED_PROTOCOL, make_sweep_data
 from ._store import load_sweep
 from ._summarize import summarize
 from ._sweep import sweep
-from ._tasks import RESULT_COLUMNS, TIMING_COLUMNS
+from ._tasks import RESULT_COLUMNS, TIMING_COLUMNS, check_analysis_memory  # noqa: F401 - the last is internal
+
+# check_analysis_memory is for the report and the command line (not public API: not in __all__).
 
 __all__ = ["RESULT_COLUMNS", "SEED_PROTOCOL", "TIMING_COLUMNS", "load_sweep", "make_sweep_data", "summarize", "sweep"]

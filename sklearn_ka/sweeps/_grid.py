@@ -1,8 +1,9 @@
 """The models of a sweep: parameter grids, target functions and seeds, enumerated in a fixed order.
 
 The models are ``functions`` (each with its ``function_params`` grid) x ``param_grid`` x ``seeds``,
-seeds varying fastest. :func:`enumerate_models` lists them with their parameter rows;
-:func:`definition` describes the sweep for its store (the input of the definition hash).
+seeds varying fastest. :func:`enumerate_models` lists them with their parameter rows and the value
+fingerprint of each function (:mod:`._fingerprint`); :func:`definition` describes the sweep for
+its store (the input of the definition hash).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import ParameterGrid
 
-from .._utils import InstanceOf, InvalidParameterError, check_param
+from .._utils import PAPER_PROTOCOL, InstanceOf, InvalidParameterError, check_param
+from ..engine import check_training_memory
 from ..neural_network import ShallowMLPRegressor
 from ..targets import CallableTarget, TargetFunction, canonical_target_name, make_target
+from ._fingerprint import describe_value, function_fingerprint
 from ._seeds import SEED_PROTOCOL
 from ._tasks import RESERVED
 
@@ -49,8 +52,13 @@ def expand_grid(grid: Any, what: str) -> list[dict]:
     return list(ParameterGrid(grids))
 
 
-def check_param_grid(param_grid: Any, n_samples: int) -> tuple[list[dict], list[str], dict]:
-    """The estimator grid's points, its parameter names and the estimator's defaults; every point checked."""
+def check_param_grid(param_grid: Any, n_samples: int, n_features: int) -> tuple[list[dict], list[str], dict]:
+    """The estimator grid's points, its parameter names and the estimator's defaults; every point checked.
+
+    Each point is checked as the estimator checks it, and so is the memory its training needs
+    (:func:`~sklearn_ka.engine.check_training_memory`, with the test set monitored), before any
+    model is trained.
+    """
     points = expand_grid(param_grid, "param_grid")
     keys = []
     for p in points:
@@ -65,18 +73,24 @@ def check_param_grid(param_grid: Any, n_samples: int) -> tuple[list[dict], list[
                          f"Valid parameters: {sorted(k for k in _ESTIMATOR_PARAMS if k != 'random_state')}.")
     for p in points:  # all parameter values, checked before any work
         try:
-            _check_estimator_params(p, n_samples)
+            _check_estimator_params(p, n_samples, n_features)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"Bad estimator parameters {p}: {exc}") from None
+            raise type(exc)(f"sweep: the param_grid point {p} cannot be trained: {exc}") from None
     return points, keys, ShallowMLPRegressor().get_params()
 
 
-def _check_estimator_params(point, n_samples):
-    """The estimator's own parameter checks, and a mini-batch that fits in ``n_samples`` examples."""
-    batch_size = ShallowMLPRegressor(**point)._validate_params()["batch_size"]
+def _check_estimator_params(point, n_samples, n_features):
+    """The estimator's own parameter checks, a mini-batch that fits in ``n_samples`` examples, and the
+    training memory of one model (as the estimator estimates it in ``fit``)."""
+    params = ShallowMLPRegressor(**point)._validate_params()
+    batch_size = params["batch_size"]
     if isinstance(batch_size, int) and batch_size > n_samples:
         raise InvalidParameterError(f"batch_size must be in [1, n_samples={n_samples}] (or None for full batch), "
                                     f"got {batch_size}.")
+    batch = n_samples if batch_size in (None, "critical") else \
+        min(PAPER_PROTOCOL.batch_size, n_samples) if batch_size == "auto" else batch_size
+    check_training_memory(n_models=1, n_samples=n_samples, n_features=n_features, width=params["hidden_units"],
+                          batch_size=batch, n_val_samples=n_samples, itemsize=params["dtype"].itemsize)
 
 
 @dataclass(frozen=True)
@@ -88,11 +102,17 @@ class FunctionSpec:
     target: TargetFunction | None
     points: tuple  # tuples of family-parameter dicts
 
-    def describe(self):
+    def describe(self, fingerprint: str | None = None) -> dict:
+        """The function's part of the sweep definition: its name (or class and parameters) and
+        the fingerprint of its values (:func:`~._fingerprint.function_fingerprint`)."""
         if self.target is None:
-            return {"name": self.label, "params": list(self.points)}
-        t = self.target
-        return {"target": f"{type(t).__module__}.{type(t).__qualname__}", **t.get_params()}
+            out = {"name": self.label, "params": list(self.points)}
+        else:
+            t = self.target
+            out = {"target": f"{type(t).__module__}.{type(t).__qualname__}", **t.get_params()}
+        if fingerprint is not None:
+            out["values_sha256"] = fingerprint
+        return out
 
     def targets(self, n_features, seed):
         if self.target is not None:
@@ -151,8 +171,12 @@ class Model:
     seed: int
 
 
-def enumerate_models(specs, points, grid_keys, defaults, seeds, n_features) -> tuple[list[Model], list[dict]]:
-    """Every model, in the sweep's order, and its row of parameter columns."""
+def enumerate_models(specs, points, grid_keys, defaults, seeds,
+                     n_features) -> tuple[list[Model], list[dict], list[str]]:
+    """Every model, in the sweep's order, its row of parameter columns, and each function's fingerprint.
+
+    The fingerprint of a spec covers every target it builds (each parameter point at each seed).
+    """
     fparam_keys = []
     for s in specs:
         for p in s.points:
@@ -160,9 +184,11 @@ def enumerate_models(specs, points, grid_keys, defaults, seeds, n_features) -> t
     clash = [k for k in fparam_keys if k in grid_keys or k in RESERVED]
     if clash:
         raise ValueError(f"Function parameter name(s) {clash} clash with estimator parameters or result columns.")
-    models, rows = [], []
+    models, rows, fingerprints = [], [], []
     for spec in specs:
         per_seed = {seed: spec.targets(n_features, seed) for seed in seeds}
+        fingerprints.append(function_fingerprint(
+            [per_seed[seed][j] for j in range(len(spec.points)) for seed in seeds], n_features))
         for j in range(len(spec.points)):
             for p in points:
                 full = {k: p.get(k, defaults[k]) for k in grid_keys}
@@ -175,16 +201,16 @@ def enumerate_models(specs, points, grid_keys, defaults, seeds, n_features) -> t
                     row["seed"] = seed
                     models.append(Model(len(models), target, dict(p), seed))
                     rows.append(row)
-    return models, rows
+    return models, rows, fingerprints
 
 
-def definition(*, points, specs, seeds, n_samples, n_features, analyzer, measure, task_size) -> dict:
+def definition(*, points, specs, fingerprints, seeds, n_samples, n_features, analyzer, measure, task_size) -> dict:
     """The sweep definition recorded in (and hashed for) its store; ``analyzer`` and ``measure`` described."""
     return {
         "seed_protocol": SEED_PROTOCOL,
         "estimator": "sklearn_ka.ShallowMLPRegressor",
-        "param_grid": points,
-        "functions": [s.describe() for s in specs],
+        "param_grid": describe_value(points),
+        "functions": [describe_value(s.describe(f)) for s, f in zip(specs, fingerprints)],
         "seeds": seeds,
         "n_samples": n_samples,
         "n_features": n_features,

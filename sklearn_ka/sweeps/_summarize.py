@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._utils import InstanceOf, Integers, validate_params
+from .._utils import InstanceOf, Integers, InvalidParameterError, validate_params
 
 __all__ = ["summarize"]
 
@@ -65,9 +65,9 @@ def summarize(
     """
     args = validate_params(dict(df=df, precision=precision, ddof=ddof), _CONSTRAINTS, owner="summarize")
     precision, ddof = args["precision"], args["ddof"]
-    by = [by] if isinstance(by, str) else list(by)
+    by = column_names(by, "by", owner="summarize")
     if not by:
-        raise ValueError("by must name at least one column.")
+        raise ValueError("summarize: by must name at least one column.")
     missing = [c for c in by if c not in df.columns]
     if missing:
         raise ValueError(f"by names unknown column(s) {missing}; columns are {list(df.columns)}.")
@@ -79,7 +79,7 @@ def summarize(
         columns = [c for c in candidates if c in df.columns and c not in by
                    and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     else:
-        columns = [columns] if isinstance(columns, str) else list(columns)
+        columns = column_names(columns, "columns", owner="summarize")
         bad = [c for c in columns if c not in df.columns or not pd.api.types.is_numeric_dtype(df[c])]
         if bad:
             raise ValueError(f"columns {bad} are missing or not numeric.")
@@ -103,6 +103,16 @@ def summarize(
     out = pd.DataFrame(parts)
     out.columns = pd.MultiIndex.from_tuples(out.columns, names=["column", "statistic"])
     return out
+
+
+def column_names(value, name: str, *, owner: str) -> list:
+    """A column name or a sequence of column names, as a list (an empty sequence stays empty)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, pd.Index)) and all(isinstance(v, (str, int)) for v in value):
+        return list(value)
+    raise InvalidParameterError(f"{owner}: {name} must be a column name or a non-empty list of column names; got "
+                                f"{value!r} (of type {type(value).__name__}).")
 
 
 def _pm(mean, std, precision):

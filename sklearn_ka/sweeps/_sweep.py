@@ -20,8 +20,18 @@ from .._utils import PAPER_PROTOCOL, Callables, Integers, Options, validate_para
 from ..targets import TargetFunction
 from ._grid import Model, check_functions, check_param_grid, definition, enumerate_models
 from ._seeds import check_seeds
-from ._store import SweepStore, open_store
-from ._tasks import Task, check_analyzer, describe_analyzer, describe_measure, normalise, parallel_results, partition
+from ._store import SweepStore, check_store_path, open_store
+from ._tasks import (
+    Task,
+    check_analysis_memory,
+    check_analyzer,
+    describe_analyzer,
+    describe_measure,
+    normalise,
+    parallel_results,
+    partition,
+    records_frame,
+)
 
 __all__ = ["sweep"]
 
@@ -30,14 +40,23 @@ class _Measure(Callables):
     description = "a callable measure(model, X, y) -> dict"
 
 
+def _check_n_jobs(name, value):
+    """joblib's ``n_jobs``, with the package's ceiling on local workers."""
+    from .._utils import check_n_jobs
+
+    return check_n_jobs(value, name=name, owner="sweep")
+
+
 #: The scalar arguments of :func:`sweep`.
 _CONSTRAINTS = {
+    "n_jobs": _check_n_jobs,
     "n_samples": [Integers(2)],
     "n_features": [Integers(1)],
     "verbose": [Integers(0)],
     "seeds": lambda name, value: check_seeds(value),
     "measure": [_Measure(), None],
     "task_size": [Integers(1), Options("auto")],
+    "store": lambda name, value: None if value is None else check_store_path(value, owner="sweep"),
 }
 
 
@@ -100,7 +119,12 @@ def sweep(
         training data.
     measure : callable or None, default=None
         ``measure(model, X, y) -> dict`` of extra columns per trained model (training data).
-        Must be picklable (by cloudpickle) for process and cluster backends.
+        Must be picklable (by cloudpickle) for process and cluster backends. It is part of the
+        store's definition: a function by its qualified name and a hash of its code (with its
+        default arguments and closure values), an object by its class, its parameters
+        (``get_params`` or public attributes), its ``version`` attribute when it has one and
+        the code of its ``__call__``; a changed measure never reuses stored rows. An integer
+        column keeps exact values beyond the int64 range (as Python ints).
     n_samples : int, default=1000
         Training-set size; the test set has the same size.
     n_features : int, default=3
@@ -110,7 +134,12 @@ def sweep(
     store : str, os.PathLike or None, default=None
         Directory where each finished task is written at once (Parquet + JSON manifest, see
         ``docs/sweeps.md``). Rerunning with the same store skips finished tasks; a store of a
-        different sweep definition raises ``ValueError``; corrupt result files are recomputed.
+        different sweep definition raises ``ValueError`` (target functions are identified by
+        their values at fixed probe points, so two lambdas, or a name re-registered with
+        another factory, are different definitions); a manifest edited by hand is refused;
+        corrupt result files are recomputed. One sweep writes a store at a time: a second
+        concurrent writer gets a ``RuntimeError`` naming the lock file (``DIR/sweep.lock``); a
+        lock left by a writer that died is taken over with a ``RuntimeWarning``.
     task_size : int or "auto", default="auto"
         ``"auto"``: one task per grid cell (a function point and an estimator point, with all its
         seeds), cut into tasks of at most 8 models when there are more than 8 seeds; a row then
@@ -134,7 +163,14 @@ def sweep(
     ------
     ValueError, TypeError
         Bad input (empty grids, unknown parameter or function names, non-integer or duplicated
-        seeds, ...), before any work starts; or a store of another sweep definition.
+        seeds, a store that is not a path, ...), before any work starts; or a store of another
+        sweep definition.
+    MemoryBudgetError
+        A grid point could not be trained within the memory budget, or the analyzer could not
+        analyse the widest models within its ``max_memory_bytes`` (a ``MinorBudgetError``);
+        both are checked before any model is trained.
+    RuntimeError
+        Another sweep is writing ``store``.
 
     Examples
     --------
@@ -145,10 +181,14 @@ def sweep(
     (4, 3)
     """
     plan = _plan(param_grid, functions, seeds, function_params, analyzer, measure, n_samples, n_features,
-                 task_size, verbose)
+                 task_size, verbose, store, n_jobs)
     st, finished = _load_stored(store, plan)
-    n_loaded = len(finished)
-    _run_remaining(plan, finished, st, n_jobs, verbose)
+    try:
+        n_loaded = len(finished)
+        _run_remaining(plan, finished, st, n_jobs, verbose)
+    finally:
+        if st is not None:
+            st.close()
     return _assemble(plan, finished, n_loaded)
 
 
@@ -166,18 +206,20 @@ class _Plan:
 
 
 def _plan(param_grid, functions, seeds, function_params, analyzer, measure, n_samples, n_features, task_size,
-          verbose):
+          verbose, store, n_jobs):
     """Check every argument (before any work) and enumerate the models and tasks."""
     args = validate_params(dict(n_samples=n_samples, n_features=n_features, verbose=verbose, seeds=seeds,
-                                measure=measure, task_size=task_size), _CONSTRAINTS, owner="sweep")
+                                measure=measure, task_size=task_size, store=store, n_jobs=n_jobs), _CONSTRAINTS,
+                           owner="sweep")
     seeds, n_samples, n_features = args["seeds"], args["n_samples"], args["n_features"]
-    points, grid_keys, defaults = check_param_grid(param_grid, n_samples)
+    points, grid_keys, defaults = check_param_grid(param_grid, n_samples, n_features)
     specs = check_functions(functions, function_params, n_features)
     template = check_analyzer(analyzer)
-    models, rows = enumerate_models(specs, points, grid_keys, defaults, seeds, n_features)
+    check_analysis_memory(template, {p.get("hidden_units", defaults["hidden_units"]) for p in points}, n_features)
+    models, rows, fingerprints = enumerate_models(specs, points, grid_keys, defaults, seeds, n_features)
     tasks = partition(models, len(seeds), args["task_size"])
-    spec = definition(points=points, specs=specs, seeds=seeds, n_samples=n_samples, n_features=n_features,
-                      analyzer=describe_analyzer(template), measure=describe_measure(measure),
+    spec = definition(points=points, specs=specs, fingerprints=fingerprints, seeds=seeds, n_samples=n_samples,
+                      n_features=n_features, analyzer=describe_analyzer(template), measure=describe_measure(measure),
                       task_size=args["task_size"])
     return _Plan(models, rows, tasks, spec, n_samples, template, measure)
 
@@ -202,7 +244,7 @@ def _run_remaining(plan: _Plan, finished: dict, st: SweepStore | None, n_jobs, v
                desc="sweep", leave=verbose > 1 or None)
     try:
         for index, records in parallel_results(todo, n_jobs):
-            frame = normalise(pd.DataFrame.from_records(records))
+            frame = normalise(records_frame(records))
             if st is not None:
                 st.write(index, frame)
             finished[index] = frame

@@ -18,12 +18,15 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 
+from .._utils import InvalidParameterError, MemoryBudgetError
 from ..engine import torch_threads
 from ..neural_network import ShallowMLPRegressor, fit_many
+from ._fingerprint import describe_callable, describe_value
 from ._seeds import draw_data
 
 __all__ = ["RESULT_COLUMNS", "TIMING_COLUMNS", "RESERVED", "Task", "partition", "check_analyzer",
-           "describe_analyzer", "describe_measure", "normalise", "parallel_results"]
+           "check_analysis_memory", "describe_analyzer", "describe_measure", "normalise", "parallel_results",
+           "records_frame"]
 
 #: Result columns every row has (analyzer and ``measure`` keys follow them).
 RESULT_COLUMNS: tuple[str, ...] = ("train_r2", "test_r2", "n_epochs", "best_epoch", "stop_reason", "fit_time")
@@ -86,19 +89,57 @@ def check_analyzer(analyzer: Any) -> Any:
     return analyzer
 
 
+def check_analysis_memory(template: Any, widths, n_features: int, *, owner: str = "sweep") -> None:
+    """Refuse at once an analyzer that could not analyse models of these widths (before any training).
+
+    For :class:`~sklearn_ka.KAGeometryAnalyzer` templates, the checks its ``fit`` makes first, from
+    the shapes alone (:meth:`~sklearn_ka.KAGeometryAnalyzer.check_memory_budget`: parameters,
+    minors within ``max_memory_bytes``, rotations within the package's budget), for every width.
+    Other analyzers are not checked here.
+
+    Raises
+    ------
+    InvalidParameterError
+        A parameter of the analyzer is invalid.
+    MemoryBudgetError
+        The analysis of the widest models cannot fit its budget (a ``MinorBudgetError`` for the
+        minors); the message names the width and says nothing was trained.
+    """
+    from ..analysis import KAGeometryAnalyzer
+
+    if not isinstance(template, KAGeometryAnalyzer):
+        return
+    for m in sorted(set(widths), reverse=True):
+        try:
+            template.check_memory_budget(m, n_features)
+        except MemoryBudgetError as exc:
+            raise type(exc)(f"{owner}: the analysis of the models with hidden_units={m} cannot fit its memory "
+                            f"budget (checked before training anything): {exc} Alternatives also include "
+                            f"fewer hidden units.") from None
+        except ValueError as exc:
+            if isinstance(exc, InvalidParameterError):
+                raise
+            raise InvalidParameterError(f"{owner}: {exc}") from None
+
+
 def describe_analyzer(template: Any) -> Any:
     """The analyzer's part of the sweep definition: its class and parameters (seeds and jobs aside)."""
     if template is None:
         return False
-    params = {k: v for k, v in template.get_params(deep=False).items() if k not in ("random_state", "n_jobs")}
+    params = {k: describe_value(v) for k, v in template.get_params(deep=False).items()
+              if k not in ("random_state", "n_jobs")}
     return {"class": f"{type(template).__module__}.{type(template).__qualname__}", "params": params}
 
 
-def describe_measure(measure: Any) -> str | None:
-    """The measure's part of the sweep definition: its qualified name."""
+def describe_measure(measure: Any) -> Any:
+    """The measure's part of the sweep definition (:func:`~._fingerprint.describe_callable`).
+
+    A function by its qualified name, a hash of its code, its defaults and closure values; an
+    object by its class, parameters, ``version`` and the code of its ``__call__``.
+    """
     if measure is None:
         return None
-    return f"{getattr(measure, '__module__', '?')}.{getattr(measure, '__qualname__', type(measure).__qualname__)}"
+    return describe_callable(measure)
 
 
 # ---------------------------------------------------------------------- running
@@ -158,8 +199,40 @@ def _merge(rec, extra, what):
         rec[k] = v.item() if isinstance(v, np.generic) else v
 
 
+_INT64 = np.iinfo(np.int64)
+
+
+def _fits_int64(values) -> bool:
+    return all(_INT64.min <= int(v) <= _INT64.max for v in values)
+
+
+def records_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The DataFrame of a task's records; a column holding an integer beyond float64's exact range
+    (``2**53``) is built from the records as Python objects, so that no value is rounded on the way."""
+    frame = pd.DataFrame.from_records(records)
+    for c in frame.columns:
+        values = [r.get(c) for r in records]
+        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53 for v in values):
+            frame[c] = pd.Series(values, dtype=object)
+    return frame
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _beyond_float(s: pd.Series) -> bool:
+    """Whether an integer column with missing values holds an integer that float64 cannot hold exactly."""
+    return any(not _missing(v) and abs(int(v)) > 2**53 for v in s)
+
+
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Fixed dtypes for result columns, so computed and stored results compare exactly."""
+    """Fixed dtypes for result columns, so computed and stored results compare exactly.
+
+    Integers are int64 when every value fits; a column holding an integer outside the int64 range
+    (e.g. ``2**63``), or, with missing values, beyond ``2**53`` (where float64 rounds), keeps its
+    exact values as Python ints (an object column, None where missing) instead of wrapping.
+    """
     out = {}
     for c in frame.columns:
         s = frame[c]
@@ -167,7 +240,10 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
         if kind == "boolean":
             s = s.astype(bool)
         elif kind == "integer":
-            s = s.astype(np.int64)
+            values = s.tolist()
+            s = s.astype(np.int64) if _fits_int64(values) else pd.Series([int(v) for v in values], dtype=object)
+        elif kind == "integer-na" and _beyond_float(s):
+            s = pd.Series([None if _missing(v) else int(v) for v in s], dtype=object)
         elif kind in ("floating", "mixed-integer-float", "integer-na", "empty"):
             s = s.astype(np.float64)
         elif kind == "string":

@@ -24,7 +24,7 @@ import numbers
 
 import numpy as np
 
-from .._utils import Reals, check_int, check_param
+from .._utils import Reals, check_int, check_memory, check_param
 from ._base import TargetFunction
 from ._registry import register_target
 
@@ -69,9 +69,18 @@ def haar_special_orthogonal(n: int, seed: int) -> np.ndarray:
     -------
     O : ndarray of shape (n, n), float64
         ``O @ O.T == I`` and ``det O == +1``.
+
+    Raises
+    ------
+    sklearn_ka._utils.MemoryBudgetError
+        Before anything is drawn, when the four n x n float64 arrays of the construction exceed
+        the memory budget (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB).
     """
     n = check_int("n", n, 1, owner="haar_special_orthogonal")
     seed = check_int("seed", seed, 0, owner="haar_special_orthogonal")
+    # the Gaussian matrix, Q, R and the QR workspace: about four n x n float64 arrays
+    check_memory(4 * n * n * 8, f"a {n} x {n} rotation (float64)", alternatives="a smaller dimension n (n_features).",
+                 owner="haar_special_orthogonal")
     G = np.random.default_rng(seed).standard_normal((n, n))
     Q, R = np.linalg.qr(G)
     Q = Q * np.where(np.diag(R) < 0, -1.0, 1.0)
@@ -139,6 +148,8 @@ class LinearTarget(TargetFunction):
 
     def __init__(self, n_features: int, function_seed: int = 0) -> None:
         super().__init__(n_features, function_seed)
+        check_memory(self.n_features * 8, f"storing the {self.n_features} coefficients of a linear target (float64)",
+                     alternatives="fewer n_features.", owner="linear")
         rng = np.random.default_rng(self.function_seed)
         self.coef = rng.uniform(-1.0, 1.0, self.n_features)
         self.intercept = float(rng.uniform(-1.0, 1.0))

@@ -8,11 +8,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._utils import check_int
+from .._utils import check_int, check_memory
 from ._base import CallableTarget, TargetFunction, check_sample_random_state
 from ._registry import make_target
 
 __all__ = ["make_ka_regression"]
+
+#: Float64 arrays of shape (n_samples, n_features + 1) alive while a sample is drawn and evaluated:
+#: the inputs and targets returned, and the target's working copies (e.g. ``sin(pi X)`` or ``X @ O.T``).
+_SAMPLE_COPIES = 2
 
 
 def make_ka_regression(
@@ -74,6 +78,10 @@ def make_ka_regression(
     ValueError
         Unknown name, ``n_samples < 2``, ``n_features < 1``, bad parameter values, or
         ``n_features`` that contradicts a given :class:`TargetFunction`.
+    sklearn_ka._utils.MemoryBudgetError
+        Before anything is drawn, when the sample (about ``2 * n_samples * (n_features + 1) * 8``
+        bytes with its working copies) exceeds the memory budget (``SKLEARN_KA_MEMORY_BUDGET``,
+        default 4 GiB); a ``ValueError``.
     TypeError
         Unknown or missing family parameters, wrong types, or parameters given together with a
         :class:`TargetFunction`.
@@ -92,6 +100,10 @@ def make_ka_regression(
     """
     n_samples = check_int("n_samples", n_samples, 2, owner="make_ka_regression")
     target = _as_target(function, n_features, function_seed, function_params)
+    check_memory(_SAMPLE_COPIES * n_samples * (target.n_features + 1) * 8,
+                 f"drawing {n_samples} samples of {target.n_features} features (float64)",
+                 alternatives="fewer samples (n_samples) or features, or a larger memory budget.",
+                 owner="make_ka_regression")
     rng = check_sample_random_state(random_state)
     X = rng.uniform(-1.0, 1.0, (n_samples, target.n_features))
     y = target(X, random_state=rng)

@@ -42,7 +42,8 @@ def _expected_keys(ks, qs):
                 keys.append(f"dependent_zero_rows_k{k}_q{q:g}")
         keys += [f"pr_k{k}", f"pr_initial_k{k}", f"pr_max_k{k}", f"pr_normalized_k{k}", f"rotation_ratio_k{k}",
                  f"rotation_ratio_initial_k{k}", f"rotation_ratio_normalized_k{k}", f"column_entropy_k{k}",
-                 f"column_entropy_initial_k{k}", f"column_kl_k{k}"]
+                 f"column_entropy_initial_k{k}", f"column_kl_k{k}", f"n_rank_deficient_k{k}",
+                 f"n_rank_deficient_initial_k{k}"]
     return keys
 
 
@@ -92,6 +93,8 @@ def test_score_keys_and_values_against_a_naive_computation(mlp, data):
         KL = ((P * np.log(P / Q0)).sum(1) / base).mean()
         assert s[f"column_entropy_k{k}"] == pytest.approx(H, rel=1e-9)
         assert s[f"column_kl_k{k}"] == pytest.approx(KL, rel=1e-7, abs=1e-12)
+        # a trained model of full rank everywhere: nothing is rank-deficient
+        assert s[f"n_rank_deficient_k{k}"] == 0 and s[f"n_rank_deficient_initial_k{k}"] == 0
 
 
 def test_dependent_zero_rows_follow_the_definition(mlp, data):
@@ -112,7 +115,8 @@ def test_dependent_zero_rows_follow_the_definition(mlp, data):
 
 def test_model_against_itself(mlp, data):
     X = data[0]
-    ka = KAGeometryAnalyzer(random_state=0).fit(mlp, X)
+    with pytest.warns(UserWarning, match=r"baseline is a trained ShallowMLPRegressor.*initial_model\(\)"):
+        ka = KAGeometryAnalyzer(random_state=0).fit(mlp, X)
     s = ka.score(mlp)
     for k in (1, 2, 3):
         assert s[f"column_kl_k{k}"] == 0
@@ -202,7 +206,8 @@ def test_ka_scorer_in_grid_search_and_cross_validate(data):
         ka_scorer("pr_k4")(search.best_estimator_, X)
     with pytest.raises(TypeError, match="initial_model"):
         ka_scorer("pr_k1")(StandardScaler().fit(X), X)
-    with pytest.raises(TypeError, match="unexpected keyword|Invalid parameter|got an unexpected"):
+    with pytest.raises(TypeError, match=r"ka_scorer: unknown KAGeometryAnalyzer parameter\(s\) \['n_rotation'\]; its "
+                                        r"parameters are .*n_rotations"):
         ka_scorer("pr_k1", n_rotation=3)
 
 
@@ -356,11 +361,14 @@ def test_non_finite_weights_are_a_clear_error(mlp, data):
     ({"consistent_fraction": 0}, r"consistent_fraction must be a finite number in \(0, 1\]; got 0"),
     ({"column_probability": "max"}, "column_probability must be one of 'softmax', 'sum'; got 'max'"),
     ({"chunk_size": 0}, "chunk_size must be an integer >= 1 or None; got 0"),
-    ({"max_memory_bytes": -1}, "max_memory_bytes must be a positive number of bytes or None; got -1"),
+    ({"max_memory_bytes": -1}, r"max_memory_bytes must be a positive number of bytes \(e.g. 2\*\*30 for 1 GiB\) "
+                               "or None; got -1"),
+    ({"max_memory_bytes": "1GB"}, r"max_memory_bytes must be a positive number of bytes .* got '1GB'"),
     ({"random_state": -3}, "random_state must be None or an integer >= 0 or an instance of RandomState or "
                            "Generator; got -3"),
     ({"device": 0}, "device must be a device name"),
-    ({"device": "gpu"}, "device must name a torch device"),
+    ({"device": "gpu"}, r"KAGeometryAnalyzer: device must be 'cpu', 'cuda', 'cuda:N' or a torch.device, got 'gpu'"),
+    ({"device": "mps"}, r"KAGeometryAnalyzer: device must be 'cpu', 'cuda', 'cuda:N'.*got 'mps'"),
 ])
 def test_parameters_are_checked_before_any_work(params, message, monkeypatch):
     def source(*args, **kwargs):

@@ -159,7 +159,8 @@ def test_bad_input():
     ({"n_rows": 0}, "SampledKAGeometryAnalyzer: n_rows must be an integer >= 1 or None; got 0"),
     ({"n_replicates": 1.5}, "n_replicates must be an integer >= 1; got 1.5"),
     ({"confidence": 1}, r"confidence must be a finite number in \(0, 1\); got 1"),
-    ({"max_memory_bytes": 0}, "max_memory_bytes must be a positive number of bytes; got 0"),
+    ({"max_memory_bytes": 0}, r"max_memory_bytes must be a positive number of bytes \(e.g. 2\*\*30 for 1 GiB\); "
+                              "got 0"),
     ({"pr_convention": "l2"}, "pr_convention must be one of 'l1/l2', 'l2/l1'; got 'l2'"),
     ({"random_state": np.random.default_rng(0)}, "random_state must be None or an integer in"),
 ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,3 +204,100 @@ def test_parser_constants_agree_with_the_protocol():
     for name in ("hidden_units", "n_samples", "max_epochs"):
         assert defaults[name] == signature[name].default, name
     assert defaults["n_samples"] == PAPER_PROTOCOL.n_samples and defaults["max_epochs"] == PAPER_PROTOCOL.max_epochs
+
+
+def _error_lines(err):
+    """The lines of stderr that are not the usage block."""
+    return [line for line in err.strip().splitlines() if not line.startswith(("usage:", " "))]
+
+
+def test_demo_too_wide_for_the_analysis_fails_before_training(monkeypatch, capsys):
+    def no_training(*args, **kwargs):
+        raise AssertionError("the demo trained before refusing")
+
+    monkeypatch.setattr("sklearn_ka.cli._demo.fit_many", no_training)
+    assert main(["demo", "--hidden-units", "2000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: sklearn-ka demo")
+    (line,) = _error_lines(err)
+    assert line.startswith("sklearn-ka demo: error: the analysis of the models with hidden_units=2000 cannot fit")
+    assert "--no-analysis" in line and "smaller --hidden-units" in line and "Traceback" not in err
+    # without the analysis a width of 2000 trains; a width of 10**7 cannot, and is refused before training too
+    from sklearn_ka.cli._demo import check_demo
+
+    check_demo(2000, analysis=False)
+    assert main(["demo", "--hidden-units", str(10**7), "--no-analysis"]) == 2
+    (line,) = _error_lines(capsys.readouterr().err)
+    assert re.match(r"sklearn-ka demo: error: training 1 model of 10000000 hidden units .*over the memory budget.*"
+                    r"a smaller --hidden-units or --n-samples", line)
+
+
+def test_demo_n_samples_message_says_why():
+    res = _run("-m", "sklearn_ka", "demo", "--n-samples", "40")
+    assert res.returncode == 2
+    assert ("argument --n-samples: must be an integer >= 250 (the training set holds at least one mini-batch of 250 "
+            "examples), got 40") in res.stderr
+
+
+@pytest.mark.parametrize("error, status, shown", [
+    (RuntimeError("boom\nsecond line"), 1, "sklearn-ka reproduce: error: RuntimeError: boom second line"),
+    (OSError(28, "No space left on device"), 1, "sklearn-ka reproduce: error: OSError: [Errno 28] No space left"),
+    (FileExistsError("reproduce: DIR holds the report of another run"), 2,
+     "sklearn-ka reproduce: error: DIR holds the report of another run"),
+])
+def test_errors_are_one_line_without_traceback(monkeypatch, capsys, error, status, shown):
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("sklearn_ka.report.reproduce", fail)
+    monkeypatch.delenv("SKLEARN_KA_DEBUG", raising=False)
+    assert main(["reproduce", "--quiet"]) == status
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = _error_lines(err)
+    assert lines[0].startswith(shown)
+    if status == 1:  # a runtime error: no usage block, and a hint at --debug
+        assert not err.startswith("usage:") and "--debug" in lines[1] and len(lines) == 2
+    else:
+        assert err.startswith("usage:") and len(lines) == 1
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys):
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("sklearn_ka.report.reproduce", fail)
+    monkeypatch.delenv("SKLEARN_KA_DEBUG", raising=False)
+    assert main(["--debug", "reproduce", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "RuntimeError: boom" in err
+    monkeypatch.setenv("SKLEARN_KA_DEBUG", "1")
+    assert main(["reproduce", "--quiet"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_interrupt_exits_130(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_ka.report.reproduce", interrupted)
+    monkeypatch.delenv("SKLEARN_KA_DEBUG", raising=False)
+    assert main(["reproduce", "--quiet"]) == 130
+    assert capsys.readouterr().err.strip() == "sklearn-ka reproduce: interrupted"
+
+
+def test_an_empty_out_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["reproduce", "--out", "", "--quiet"]) == 2
+    (line,) = _error_lines(capsys.readouterr().err)
+    assert "out_dir must be a directory path; got an empty path" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_real_error_in_a_subprocess_is_one_line(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    res = _run("-m", "sklearn_ka", "reproduce", "--out", str(target), "--quiet")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    (line,) = _error_lines(res.stderr)
+    assert line == f"python -m sklearn_ka reproduce: error: out_dir {str(target)!r} exists and is not a directory."

@@ -141,3 +141,50 @@ def test_torch_threads_restores_the_setting():
     assert torch.get_num_threads() == before
     with torch_threads(None):
         assert torch.get_num_threads() == before
+
+
+def test_training_nbytes_grows_with_every_size_and_counts_shared_data_once():
+    from sklearn_ka.engine import training_nbytes
+
+    base = dict(n_models=4, n_samples=500, n_features=3, width=64, batch_size=100)
+    ref = training_nbytes(**base)
+    for name in ("n_models", "n_samples", "n_features", "width"):
+        assert training_nbytes(**{**base, name: base[name] * 2}) > ref, name
+    # a mini-batch step costs more than an evaluation of the whole set only for large batches
+    assert training_nbytes(**{**base, "batch_size": 500}) > ref >= training_nbytes(**{**base, "batch_size": 10})
+    assert training_nbytes(**base, itemsize=8) > ref
+    assert training_nbytes(**base, n_val_samples=2000) > ref
+    assert training_nbytes(**base, n_outputs=10) > ref
+    assert training_nbytes(**base, shared_data=False) > ref
+    # the batch is clipped to the data: a batch larger than the samples is full batch
+    assert training_nbytes(**{**base, "batch_size": 10**9}) == training_nbytes(**{**base, "batch_size": 500})
+
+
+def test_train_stacked_refuses_a_run_over_the_budget_before_training(monkeypatch):
+    from sklearn_ka._utils import MemoryBudgetError
+
+    X, y = _data()
+    monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", "4096")
+    with pytest.raises(MemoryBudgetError, match=r"^train_stacked: training 2 stacked models of 5 hidden units on 64 "
+                                                 r"samples of 3 features \(batch_size=16, float32\) needs about"):
+        train_stacked(*_init(2, 3, 5), X[None], y[None], batch_size=16, max_epochs=1)
+
+
+def test_history_grows_past_its_first_block_without_changing_the_run():
+    from sklearn_ka.engine._stopping import _HISTORY_ROWS
+
+    X, y = _data(N=16)
+    kw = dict(batch_size=16, patience=10**9, learning_rate=1e-3)
+    long = train_stacked(*_init(1, 3, 2), X[None], y[None], max_epochs=_HISTORY_ROWS + 300, **kw)[0]
+    short = train_stacked(*_init(1, 3, 2), X[None], y[None], max_epochs=_HISTORY_ROWS + 10, **kw)[0]
+    assert long.n_epochs == _HISTORY_ROWS + 300 and len(long.history["train_loss"]) == long.n_epochs
+    assert np.isfinite(long.history["train_loss"]).all()
+    np.testing.assert_array_equal(long.history["train_loss"][: short.n_epochs], short.history["train_loss"])
+
+
+def test_a_non_finite_loss_stops_the_model_with_its_reason():
+    X, y = _data()
+    A, a, B, b = _init(2, 3, 4)
+    results = train_stacked(A, a, B, b, X[None], y[None], batch_size=64, max_epochs=5, learning_rate=1e30)
+    assert [r.stop_reason for r in results] == ["non_finite", "non_finite"]
+    assert [r.best_epoch for r in results] == [0, 0] and [r.n_epochs for r in results] == [1, 1]

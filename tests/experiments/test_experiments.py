@@ -275,3 +275,43 @@ def test_consistent_row_measure_columns():
     assert ConsistentRowMeasure.column("consistent_neurons", 1e-4) == "consistent_neurons_q0.0001"
     with pytest.raises(ValueError, match="quantity must be one of"):
         ConsistentRowMeasure.column("neurons", 0.01)
+
+
+def test_one_function_name_is_one_function():
+    df = static_comparison("xor", [3], [0], analyzer=False, **TINY)  # not the functions 'x', 'o', 'r'
+    assert df["function"].tolist() == ["xor"]
+
+
+def test_later_steps_are_checked_before_anything_trains(monkeypatch):
+    from sklearn_ka._utils import MemoryBudgetError
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a model was trained before the refusal")
+
+    monkeypatch.setattr("sklearn_ka.sweeps._tasks.fit_many", no_training)
+    with pytest.raises(ValueError, match=r"significance: n_resamples must be an integer >= 1"):
+        significance(n_resamples=0, functions=["xor"], widths=[3], seeds=[0, 1], **TINY)
+    boot = dict(n_samples=40, max_epochs=2)
+    for kwargs, match in ((dict(wide_units=10**7), r"bootstrap_experiment \(the wide model\): training 1 model of "
+                                                   r"10000000 hidden units"),
+                          (dict(second_units=10**7), r"bootstrap_experiment \(the bootstrapped model\): training "
+                                                     r"1 model of 10000000 hidden units on 40 samples of 3 features"),
+                          (dict(hidden_layer_sizes=(10**5, 10**5)), r"training the deep control with hidden layers "
+                                                                    r"\(100000, 100000\)")):
+        with pytest.raises(MemoryBudgetError, match=match):
+            bootstrap_experiment("xor", [20], 3, [0], **boot, **kwargs)
+    with pytest.raises(MemoryBudgetError, match=r"tails: the analysis of the models with hidden_units=3000"):
+        tails(["xor"], 3000, [0], **TINY)
+    with pytest.raises(MemoryBudgetError, match=r"evolution: |sweep: the analysis of the models with "
+                                                r"hidden_units=3000"):
+        evolution("xor", 3000, [0], **TINY)
+
+
+def test_significance_bootstrap_memory_is_checked(static):
+    from sklearn_ka._utils import MemoryBudgetError
+
+    with pytest.raises(MemoryBudgetError, match=r"significance: 100000000000 bootstrap resamples of groups of 2 "
+                                                r"seeds needs about"):
+        significance(static, n_resamples=10**11)
+    with pytest.raises(TypeError, match=r"significance: by must be a column name or a non-empty list"):
+        significance(static, by=3)

@@ -13,6 +13,7 @@ from sklearn_ka._utils import InvalidParameterError, as_float64_tensor, like_inp
 from sklearn_ka.exterior import (
     DEFAULT_MAX_BYTES,
     MinorBudgetError,
+    MinorSample,
     combination_indices,
     compound_chain,
     compound_chain_qp,
@@ -22,6 +23,7 @@ from sklearn_ka.exterior import (
     minor_nbytes,
     plan_example_chunks,
     row_products,
+    sampled_minor_matrices,
     scale_minors,
     signed_minor_matrices,
 )
@@ -191,3 +193,42 @@ def test_array_helpers_keep_the_callers_kind():
         pooled_float64([], "v")
     with pytest.raises(TypeError, match="v must hold real numbers"):
         pooled_float64(np.array(["a"]), "v")
+
+
+def test_result_beyond_the_package_budget_is_refused_before_converting(monkeypatch):
+    # each chunk fits max_bytes, but the whole result (every example's minors) is checked too
+    def touched(*args, **kwargs):
+        raise AssertionError("the data were touched before the budget was checked")
+
+    monkeypatch.setattr("sklearn_ka.exterior._minors.as_float64_tensor", touched)
+    monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", str(1 << 20))
+    J = np.broadcast_to(np.ones(1), (10_000, 8, 3))  # the result: 10_000 x 28 x 3 float64, 6.4 MiB
+    with pytest.raises(MinorBudgetError, match=r"minor_matrices: the result \(the size-2 minors of 10000 Jacobians "
+                                               r"of shape 8x3\) needs about 6.41 MiB, over the memory budget of 1 MiB"):
+        minor_matrices(J, 2)
+    with pytest.raises(MinorBudgetError, match="factored_minor_matrices: the result"):
+        factored_minor_matrices(np.ones((10_000, 8)), np.ones((8, 3)), 2)
+
+
+def test_budget_errors_are_memory_budget_errors_and_name_the_callers_parameter():
+    from sklearn_ka._utils import MemoryBudgetError
+
+    assert issubclass(MinorBudgetError, MemoryBudgetError)
+    with pytest.raises(MinorBudgetError, match=r"^Owner: the size-3 minors of one 2000x3 Jacobian .* over the "
+                                               r"budget of 341 MiB \(budget_bytes = 1 GiB, of which 1/3 is for one"):
+        plan_example_chunks(1, 2000, 3, 3, (1 << 30) / 3, budget_name="budget_bytes", budget_share=3, owner="Owner")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: combination_indices(10**6, 3), r"combination_indices: the table of the C\(1000000, 3\)"),
+    (lambda: face_indices(10**5, 4), r"face_indices: the table of the C\(100000, 4\)"),
+    (lambda: MinorSample(3000, 3, 3, n_rows=10**9, n_replicates=4), r"MinorSample: 4 replicate\(s\) of 1000000000 row"),
+    (lambda: sampled_minor_matrices(np.broadcast_to(np.ones(1), (10**6, 8, 3)), combination_indices(8, 3),
+                                    combination_indices(3, 3)),
+     r"sampled_minor_matrices: the 56 x 1 sampled size-3 minors of 1000000 Jacobians"),
+])
+def test_index_tables_and_samples_are_refused_beyond_the_budget(call, message):
+    from sklearn_ka._utils import MemoryBudgetError
+
+    with pytest.raises(MemoryBudgetError, match=message):
+        call()

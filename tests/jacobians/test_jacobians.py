@@ -357,3 +357,32 @@ def test_autodiff_mode_message():
 
     with pytest.raises(InvalidParameterError, match=r"mode must be one of 'auto', 'forward', 'reverse'; got 'fwd'"):
         torch_jacobian(torch.nn.Tanh(), X3, mode="fwd")
+
+
+def test_non_numeric_x_is_named_not_numpys_message():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.GELU())
+    with pytest.raises(ValueError, match=r"X must be numeric: an array of numbers of shape \(n_samples, n_features\) "
+                                         r"to compute the Jacobian of Sequential; it could not be read as float64"):
+        inner_jacobian(net, [["a", "b", "c"]])
+    with pytest.raises(ValueError, match="X must be numeric"):
+        inner_jacobian(net, np.array([[object(), 1, 2]], dtype=object))
+
+
+def test_jacobians_beyond_the_memory_budget_are_refused_before_computing(monkeypatch):
+    from sklearn_ka._utils import MemoryBudgetError
+    from sklearn_ka.jacobians import layer_activations, layer_jacobian
+
+    wide = torch.nn.Sequential(torch.nn.Linear(3, 2_000_000), torch.nn.GELU())
+    calls = []
+    monkeypatch.setattr(torch.func, "vmap", lambda *a, **k: calls.append(1))
+    with pytest.raises(MemoryBudgetError, match=r"inner_jacobian: an array of 400 Jacobians of shape 2000000x3 needs "
+                                                r"about .* over the memory budget"):
+        inner_jacobian(wide, np.zeros((400, 3)))
+    assert not calls  # refused before torch.func was asked for anything
+    monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", "10000")
+    X = np.random.default_rng(0).uniform(-1, 1, (50, 3))
+    small = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.GELU(), torch.nn.Linear(16, 16), torch.nn.GELU())
+    with pytest.raises(MemoryBudgetError, match="layer_jacobian: an array of 50 Jacobians of shape 16x16"):
+        layer_jacobian(small, X, source=1, target=2)
+    with pytest.raises(ValueError, match=r"layer_activations: layer=5 is out of range: the model has 2 layer\(s\)"):
+        layer_activations(small, X, 5)

@@ -83,8 +83,9 @@ def test_bad_arguments(kw, match, data):
     ({"criterion": 1.5}, r"criterion must be a finite number in \(0, 1\]; got 1\.5"),
     ({"target_r2": 2.0}, r"target_r2 must be None or a finite number in \(-inf, 1\]; got 2\.0"),
     ({"max_epochs": 0}, r"max_epochs must be None or an integer >= 1; got 0"),
-    ({"n_pilots": True}, r"n_pilots must be an integer >= 1; got True \(of type bool\)"),
-    ({"random_state": -5}, r"random_state must be None or an integer in \[0, 4294967295\]"),
+    ({"n_pilots": True}, r"n_pilots must be an integer in \[1, 1000\]; got True \(of type bool\)"),
+    ({"random_state": -5}, r"random_state must be None, an integer in \[0, 2\*\*32 - 1\] or a numpy RandomState; "
+                           r"got -5"),
 ])
 def test_parameter_errors_name_the_function(kw, match, data):
     from sklearn_ka._utils import InvalidParameterError

@@ -73,7 +73,8 @@ def test_results_do_not_depend_on_n_jobs_or_stack_size(data):
     ({"max_stack": 0}, r"^fit_many: max_stack must be an integer >= 1 or one of 'auto' or None; got 0"),
     ({"max_stack": "big"}, r"max_stack must be .*; got 'big' \(of type str\)"),
     ({"n_threads": 0}, r"^fit_many: n_threads must be an integer >= 1 or one of 'auto' or None; got 0"),
-    ({"n_jobs": 1.5}, r"^fit_many: n_jobs must be an integer or None; got 1\.5"),
+    ({"n_jobs": 1.5}, r"^fit_many: n_jobs must be None, a positive number of workers, .*; got 1\.5"),
+    ({"n_jobs": 2**40}, r"^fit_many: n_jobs=1099511627776 would start 1099511627776 local workers"),
 ])
 def test_fit_many_parameter_errors(kw, match, data):
     from sklearn_ka._utils import InvalidParameterError

@@ -199,7 +199,8 @@ def test_bad_data_are_clear_errors(xor_data):
         ({"epsilon": 0.0}, r"^ShallowMLPRegressor: epsilon must be a finite number in \(0, inf\)"),
         ({"betas": (0.9, 1.0)}, r"betas\[1\] must be a finite number in \[0, 1\); got 1\.0"),
         ({"verbose": True}, r"^ShallowMLPRegressor: verbose must be an integer >= 0; got True \(of type bool\)"),
-        ({"random_state": -1}, r"random_state must be None or an integer in \[0, 4294967295\] or a numpy RandomState"),
+        ({"random_state": -1}, r"^ShallowMLPRegressor: random_state must be None, an integer in \[0, 2\*\*32 - 1\] "
+                               r"or a numpy RandomState"),
         ({"random_state": "0"}, r"random_state must be .*; got '0' \(of type str\)"),
         ({"critical_batch_params": [1]}, r"critical_batch_params must be None or an instance of dict"),
         ({"validation_fraction": 0.0}, r"validation_fraction must be None or a finite number in \(0, 1\)"),

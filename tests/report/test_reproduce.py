@@ -159,13 +159,15 @@ def test_seeds_replace_the_settings(tmp_path):
 def test_cli_parses_reproduce(monkeypatch, tmp_path):
     calls = {}
 
-    def fake(out_dir, quick, n_jobs, seeds, device, verbose):
-        calls.update(out_dir=out_dir, quick=quick, n_jobs=n_jobs, seeds=seeds, device=device)
+    def fake(out_dir, quick, n_jobs, seeds, device, overwrite, verbose):
+        calls.update(out_dir=out_dir, quick=quick, n_jobs=n_jobs, seeds=seeds, device=device, overwrite=overwrite)
         return {"out_dir": tmp_path, "run_time_s": 0.0}
 
     monkeypatch.setattr("sklearn_ka.report.reproduce", fake)
     assert main(["reproduce", "--full", "--out", str(tmp_path), "--n-jobs", "3"]) == 0
-    assert calls == {"out_dir": str(tmp_path), "quick": False, "n_jobs": 3, "seeds": None, "device": "cpu"}
+    assert calls == {"out_dir": str(tmp_path), "quick": False, "n_jobs": 3, "seeds": None, "device": "cpu",
+                     "overwrite": False}
+    assert main(["reproduce", "--quiet", "--overwrite"]) == 0 and calls["overwrite"] is True
     assert main(["reproduce", "--quiet"]) == 0 and calls["quick"] is True
     assert calls["out_dir"] == "reproduce-report"
     assert main(["reproduce", "--full", "--quiet"]) == 0 and calls["out_dir"] == "reproduce-full"
@@ -177,3 +179,63 @@ def test_cli_parses_reproduce(monkeypatch, tmp_path):
         with pytest.raises(SystemExit) as exc:
             main(["reproduce", *bad])
         assert exc.value.code == 2, bad
+
+
+def _tree(path):
+    return {str(p.relative_to(path)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(path.rglob("*"))}
+
+
+@pytest.mark.slow
+def test_rerun_resumes_other_settings_are_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "r"
+    small = {**TINY, "widths": [4], "functions": ["xor", "linear"]}
+    reproduce(out, quick=True, n_jobs=1, settings=small, verbose=0)
+    first = pd.read_csv(out / "static.csv")
+    assert json.loads((out / "settings.json").read_text())["status"] == "finished"
+    (out / "notes.txt").write_text("mine")  # a file of the user's: never touched
+    # the same settings: resumed from the stores (the stored timings come back too)
+    reproduce(out, quick=True, n_jobs=1, settings=small, verbose=0)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "static.csv"), first)
+    # other settings: refused before any work, nothing changed
+    before = _tree(out)
+    with pytest.raises(FileExistsError, match=r"holds the report of another run \(differs in: seeds\).*"
+                                              r"overwrite=True \(command line: --overwrite\)"):
+        reproduce(out, quick=True, seeds=[0, 2], settings=small, verbose=0)
+    with pytest.raises(FileExistsError, match=r"differs in: mode \('quick' there, 'full' now\)"):
+        reproduce(out, quick=False, settings=small, verbose=0)
+    assert _tree(out) == before
+    # overwrite: the previous report and its stores are replaced
+    reproduce(out, quick=True, n_jobs=1, seeds=[0, 2], settings=small, overwrite=True, verbose=0)
+    assert sorted(pd.read_csv(out / "static.csv")["seed"].unique()) == [0, 2]
+    manifest = json.loads((out / "store" / "static" / "manifest.json").read_text())
+    assert manifest["definition"]["seeds"] == [0, 2]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_an_unreadable_previous_report_is_refused(tmp_path):
+    (tmp_path / "settings.json").write_text("{\"mode\": \"qu")
+    with pytest.raises(FileExistsError, match=r"settings.json cannot be read"):
+        reproduce(tmp_path, settings=TINY, verbose=0)
+    with pytest.raises(TypeError, match=r"reproduce: overwrite must be True or False; got 'yes'"):
+        reproduce(tmp_path, settings=TINY, overwrite="yes", verbose=0)
+    assert not (tmp_path / "figures").exists()
+
+
+def test_an_analysis_that_cannot_fit_is_refused_before_any_work(tmp_path):
+    from sklearn_ka.exterior import MinorBudgetError
+
+    with pytest.raises(MinorBudgetError, match=r"reproduce: the analysis of the models with hidden_units=600 "
+                                               r"cannot fit"):
+        reproduce(tmp_path / "out", settings={**TINY, "widths": [4, 600]}, verbose=0)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_another_report_in_one_line(tmp_path, capsys):
+    (tmp_path / "settings.json").write_text(json.dumps({"mode": "full", "settings": {}}))
+    assert main(["reproduce", "--out", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: sklearn-ka reproduce")
+    assert "sklearn-ka reproduce: error: reproduce: " not in err  # the command is not named twice
+    assert re.search(r"sklearn-ka reproduce: error: .*holds the report of another run .*--overwrite", err)
+    lines = [line for line in err.strip().splitlines() if not line.startswith(("usage:", " "))]
+    assert "Traceback" not in err and len(lines) == 1  # the usage, then the error on one line

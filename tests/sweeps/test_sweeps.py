@@ -248,6 +248,14 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the sweep finished before it could be killed; make it longer"
+        grid = {"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [200], "patience": [200], "batch_size": [10]}
+        kw = dict(functions=["xor"], seeds=[0, 1], n_samples=40, analyzer=False, verbose=0)
+        # while it runs: a reader reads (and breaks nothing), a second writer is refused
+        during = load_sweep(store)
+        assert during.attrs["sweep"]["writer"]["pid"] == proc.pid and len(during) >= 4
+        with pytest.raises(RuntimeError, match=rf"being written by another sweep \(process {proc.pid} "):
+            sweep(grid, store=store, **kw)
+        assert proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     finally:
@@ -255,9 +263,10 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
             proc.kill()
     n_done = len(list((store / "tasks").glob("task-*.parquet")))
     assert 2 <= n_done < 6
-    grid = {"hidden_units": [3, 4, 5, 6, 7, 8], "max_epochs": [200], "patience": [200], "batch_size": [10]}
-    kw = dict(functions=["xor"], seeds=[0, 1], n_samples=40, analyzer=False, verbose=0)
-    resumed = sweep(grid, store=store, **kw)
+    # the killed writer left its lock: stale (its process is gone), taken over with a warning
+    assert (store / "sweep.lock").exists()
+    with pytest.warns(RuntimeWarning, match=rf"taking over the lock of process {proc.pid} .*not running"):
+        resumed = sweep(grid, store=store, **kw)
     assert resumed.attrs["sweep"]["n_loaded_tasks"] == n_done
     fresh = sweep(grid, **kw)
     pd.testing.assert_frame_equal(_no_timing(resumed), _no_timing(fresh))

@@ -329,3 +329,35 @@ def test_sample_random_state_keeps_scikit_learns_streams():
     np.testing.assert_array_equal(check_sample_random_state(np.int64(5)).uniform(size=4),
                                   np.random.RandomState(5).uniform(size=4))
     assert isinstance(check_sample_random_state(None), np.random.RandomState)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: make_ka_regression("xor", n_samples=10**10), r"^make_ka_regression: drawing 10000000000 samples of 3 "
+                                                          r"features \(float64\) needs about 596 GiB, over the memory "
+                                                          r"budget of 4 GiB\. Alternatives: fewer samples"),
+    (lambda: make_ka_regression("xor", 100, n_features=10**8), r"^make_ka_regression: drawing 100 samples of "
+                                                               r"100000000 features"),
+    (lambda: make_ka_regression(lambda X: X[:, 0], 10**10), r"^make_ka_regression: drawing 10000000000 samples"),
+    (lambda: make_target("linear", n_features=10**9), r"^linear: storing the 1000000000 coefficients"),
+    (lambda: make_target("so_xor", n_features=10**5, alpha=0), r"^haar_special_orthogonal: a 100000 x 100000 "
+                                                               r"rotation \(float64\) needs about 298 GiB"),
+    (lambda: haar_special_orthogonal(10**6, 0), r"^haar_special_orthogonal: a 1000000 x 1000000 rotation"),
+])
+def test_absurd_sizes_are_refused_before_drawing(call, match):
+    import time
+
+    from sklearn_ka._utils import MemoryBudgetError
+
+    start = time.perf_counter()
+    with pytest.raises(MemoryBudgetError, match=match):
+        call()
+    assert time.perf_counter() - start < 1.0
+
+
+def test_the_sample_budget_follows_the_environment(monkeypatch):
+    from sklearn_ka._utils import MemoryBudgetError
+
+    monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", str(2**20))
+    with pytest.raises(MemoryBudgetError, match="over the memory budget of 1 MiB"):
+        make_ka_regression("xor", 50_000)
+    assert make_ka_regression("xor", 10_000)[0].shape == (10_000, 3)
