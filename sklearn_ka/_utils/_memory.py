@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ._validation import InvalidParameterError, _show
+from ._validation import InvalidParameterError, Reals, _show, check_param
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "MemoryBudgetError", "check_memory", "memory_budget", "format_bytes"]
 
@@ -51,8 +51,6 @@ def memory_budget(budget: int | float | None = None, *, name: str = "max_memory_
                 f"the environment variable SKLEARN_KA_MEMORY_BUDGET must be a number of bytes; got {env!r}."
             ) from None
         budget, name = value, "SKLEARN_KA_MEMORY_BUDGET"
-    from ._validation import Reals, check_param
-
     prefix = f"{owner}: " if owner else ""
     try:
         value = check_param(name, budget, [Reals(0, low_open=True)], owner=owner)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -270,5 +270,3 @@ def validate_params(params: Mapping[str, Any], constraints: Mapping[str, Any], *
             out[name] = check_param(name, params[name], spec, owner=owner)
     return out
 
-
-Validator = Callable[[str, Any], Any]
