@@ -49,7 +49,8 @@ import zipfile
 wheel, sdist = sys.argv[1:]
 names = zipfile.ZipFile(wheel).namelist()
 problems = []
-for required in ("sklearn_ka/py.typed", "sklearn_ka/__main__.py", "sklearn_ka/_version.py"):
+for required in ("sklearn_ka/py.typed", "sklearn_ka/__main__.py", "sklearn_ka/_version.py",
+                 "sklearn_ka/observables/_data/haar_constants.npz"):
     if required not in names:
         problems.append(f"the wheel lacks {required}")
 if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):

@@ -12,7 +12,7 @@ conventions, which imports none of them)::
     jacobians        Jacobians of the inner map (and of any layer) of many kinds of model
     exterior         exact and sampled minor matrices (exterior powers)
     observables      the KA observables: pure functions on arrays
-    analysis         KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
+    analysis         analyze, KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
     sweeps           grids of models on joblib or Dask, stored and resumable
     experiments      the study's experiments, as tidy tables
     plotting, report, cli   Displays, the reproduction report, the command line
@@ -32,6 +32,8 @@ from ._version import __version__  # noqa: F401 (re-exported)
 #: public name -> the sub-package that defines it
 _LAZY = {
     "KAGeometryAnalyzer": "analysis",
+    "KAGeometryResult": "analysis",
+    "analyze": "analysis",
     "SampledKAGeometryAnalyzer": "analysis",
     "ka_scorer": "analysis",
     "CriticalBatchSize": "neural_network",
@@ -60,10 +62,12 @@ _SUBPACKAGES = frozenset({
 __all__ = [
     "CriticalBatchSize",
     "KAGeometryAnalyzer",
+    "KAGeometryResult",
     "SampledKAGeometryAnalyzer",
     "ShallowMLPClassifier",
     "ShallowMLPRegressor",
     "TargetFunction",
+    "analyze",
     "estimate_critical_batch_size",
     "fit_many",
     "ka_scorer",
@@ -79,7 +83,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
-    from .analysis import KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
+    from .analysis import KAGeometryAnalyzer, KAGeometryResult, SampledKAGeometryAnalyzer, analyze, ka_scorer
     from .neural_network import (
         CriticalBatchSize,
         ShallowMLPClassifier,

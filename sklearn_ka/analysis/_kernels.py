@@ -59,17 +59,27 @@ class BlockPlan:
         Examples per kernel call.
     keep_masks : bool
         Whether the kernels return the packed zero-row masks (else a second pass recomputes them).
+    groups : tuple of str
+        The observables computed (names of ``OBSERVABLE_GROUPS``); the rank-deficiency flags
+        are always computed.
     """
 
     ks: tuple
     needed: tuple
     qs: tuple
     thresholds: dict
-    reference: RotationReference
+    reference: RotationReference | None
     column: str
     pr: str
     block: int
     keep_masks: bool = True
+    groups: tuple = ("zero_rows", "consistent_zero_rows", "dependent_zero_rows", "participation_ratio",
+                     "rotation_ratio", "column_entropy")
+
+    @property
+    def zero_rows(self) -> bool:
+        """Whether any zero-row observable is computed (they need the thresholds and the masks)."""
+        return bool({"zero_rows", "consistent_zero_rows", "dependent_zero_rows"} & set(self.groups))
 
 
 def _tensor(a, device):
@@ -114,16 +124,17 @@ def _kernel_context():
         yield
 
 
-def chunk_observables(chunk, chunk0, plan: BlockPlan, device):
+def chunk_observables(chunk, chunk0, plan: BlockPlan, device, start=0):
     """Per-example observables of one chunk, computed block by block.
 
     Chunks are unions of whole blocks of ``plan.block`` examples on a fixed grid, and every
     kernel sees exactly one block, so each example's numbers are bit-identical whatever the
     chunk size or the number of workers (batched BLAS calls may round differently when the
-    batch changes).
+    batch changes). ``start`` is the index of the chunk's first example in the whole data set (the
+    exact rotation ratio draws one rotation per example from it).
     """
     G = plan.block
-    return merge(_block_observables(_slice(chunk, s, s + G), _slice(chunk0, s, s + G), plan, device)
+    return merge(_block_observables(_slice(chunk, s, s + G), _slice(chunk0, s, s + G), plan, device, start + s)
                  for s in range(0, _n_examples(chunk), G))
 
 
@@ -170,57 +181,73 @@ def _zero_row_observables(rm, k, m, plan, masks, out, counts):
         masks[k, q] = mask
         if k not in plan.ks:
             continue
-        out[observable_key("zero_rows", k, q)] = np.count_nonzero(mask, axis=1) / mask.shape[1]
-        counts[k, q] = zero_row_counts(mask)
-        if k >= 2:
+        if "zero_rows" in plan.groups:
+            out[observable_key("zero_rows", k, q)] = np.count_nonzero(mask, axis=1) / mask.shape[1]
+        if "consistent_zero_rows" in plan.groups:
+            counts[k, q] = zero_row_counts(mask)
+        if k >= 2 and "dependent_zero_rows" in plan.groups:
             dep = dependent_zero_rows(mask, masks[k - 1, q], m, k)
             out[observable_key("dependent_zero_rows", k, q)] = np.count_nonzero(dep, axis=1) / dep.shape[1]
 
 
-def _block_observables(chunk, chunk0, plan, device):
+def _block_observables(chunk, chunk0, plan, device, start=0):
     """Per-example observables of one block of examples (pure: depends only on its inputs)."""
-    ref = plan.reference.to(device)
+    ref = None if plan.reference is None else plan.reference.to(device)
     out, counts, masks = {}, {}, {}
+    groups = set(plan.groups)
     with _kernel_context():
         J, minors_of = chunk_minors_lazy(chunk, max(plan.needed), device)
         J0, minors0_of = chunk_minors_lazy(chunk0, max(plan.needed), device)
         for k in plan.needed:
             Jk, J0k = minors_of(k), minors0_of(k)
-            _zero_row_observables(row_means(Jk), k, J.shape[1], plan, masks, out, counts)
+            if plan.zero_rows:
+                _zero_row_observables(row_means(Jk), k, J.shape[1], plan, masks, out, counts)
             if k not in plan.ks:
                 continue
-            # examples of numerical rank < k: the ratios of minors are NaN there, counted (the
-            # analyzer warns once per call with the totals, so the observables stay silent)
+            # examples of numerical rank < k: the ratios of minors are NaN there, counted and
+            # excluded from the means (the analyzer warns once per call with the totals)
             bad, bad0 = numerical_rank_deficient(J, k, Jk=Jk), numerical_rank_deficient(J0, k, Jk=J0k)
             out[observable_key("n_rank_deficient", k)] = bad
             out[observable_key("n_rank_deficient_initial", k)] = bad0
-            out[observable_key("pr", k)] = participation_ratio(Jk, plan.pr, rank_deficient=bad)
-            out[observable_key("pr_initial", k)] = participation_ratio(J0k, plan.pr, rank_deficient=bad0)
-            out[observable_key("rotation_ratio", k)] = rotation_ratio(J, k, ref, Jk=Jk, rank_deficient=bad)
-            out[observable_key("rotation_ratio_initial", k)] = rotation_ratio(J0, k, ref, Jk=J0k, rank_deficient=bad0)
-            (out[observable_key("column_entropy", k)], out[observable_key("column_entropy_initial", k)],
-             out[observable_key("column_kl", k)]) = column_statistics(Jk, J0k, plan.column, rank_deficient=bad,
-                                                                      rank_deficient0=bad0)
+            if "participation_ratio" in groups:
+                out[observable_key("pr", k)] = participation_ratio(Jk, plan.pr, rank_deficient=bad)
+                out[observable_key("pr_initial", k)] = participation_ratio(J0k, plan.pr, rank_deficient=bad0)
+            if "rotation_ratio" in groups:
+                out[observable_key("rotation_ratio", k)] = rotation_ratio(J, k, ref, Jk=Jk, rank_deficient=bad,
+                                                                          example_index=start)
+                out[observable_key("rotation_ratio_initial", k)] = rotation_ratio(J0, k, ref, Jk=J0k,
+                                                                                  rank_deficient=bad0,
+                                                                                  example_index=start)
+            if "column_entropy" in groups:
+                (out[observable_key("column_entropy", k)], out[observable_key("column_entropy_initial", k)],
+                 out[observable_key("column_kl", k)]) = column_statistics(Jk, J0k, plan.column, rank_deficient=bad,
+                                                                          rank_deficient0=bad0)
         # packed zero masks, to split off the consistently zero rows once all chunks are in (when
         # they fit the budget; otherwise the analyzer makes a second pass)
         packed = {key: np.packbits(masks[key], axis=1) for key in counts} if plan.keep_masks else {}
     return ({key: v.cpu().numpy() if isinstance(v, torch.Tensor) else v for key, v in out.items()}, counts, packed)
 
 
-def initial_thresholds(source0, memory, sizes, qs, rates, device):
+def initial_thresholds(source0, memory, sizes, qs, rates, device, progress=None):
     """The zero-row thresholds ``{(k, q1): Q^(k)}`` from the initial model's row means.
 
     ``qs`` are the rates ``q1`` and ``rates`` maps ``(k, q1)`` to the induced rate ``q(k)``, the
     quantile rank (:func:`~sklearn_ka.observables.induced_false_positive_rate`). The pooled row
     means are held in memory for the sizes that fit the plan (all of them in one pass over the
-    examples); the other sizes use an exact two-pass streaming quantile (same values).
+    examples); the other sizes use an exact two-pass streaming quantile (same values). ``progress``
+    (a :class:`~._progress.PassProgress`) times the first block and counts the others of the first
+    pass.
     """
     kmax = max(sizes)
+    first_pass = [progress]
 
     def blocks(ks):  # row means of the initial model, block by block, for the sizes ks
-        for s in range(0, source0.n_samples, memory.block):
+        tracker, first_pass[0] = first_pass[0], None
+        for i, s in enumerate(range(0, source0.n_samples, memory.block)):
             _, minors_of = chunk_minors_lazy(source0.chunk(s, s + memory.block), kmax, device)
             yield {k: row_means(minors_of(k)).cpu().numpy() for k in ks}
+            if tracker is not None:
+                tracker.first_block() if i == 0 else tracker.update(1)
 
     thresholds = {}
     with torch.no_grad(), config_context(assume_finite=True):

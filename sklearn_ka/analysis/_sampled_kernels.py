@@ -23,7 +23,8 @@ from ..exterior import MinorSample
 from ..observables import below_rank_tolerance
 from ._memory_plan import sampled_block_size
 
-__all__ = ["SampleDesign", "accumulate", "estimates", "jackknife", "rank_deficient", "row_partials", "thresholds"]
+__all__ = ["FaceDesign", "SampleDesign", "accumulate", "block_of", "estimates", "jackknife", "rank_deficient",
+           "row_partials", "thresholds", "valid_mean"]
 
 
 class SampleDesign(NamedTuple):
@@ -57,24 +58,52 @@ class SampleDesign(NamedTuple):
 
     def keeps(self) -> list:
         """Kept (row groups, column groups): all, then each delete-one-group jackknife set."""
-        G, Gr, Gc = (self.n_groups if self.n_groups > 1 else 0), self.Gr, self.Gc
-        out = [(np.arange(Gr), np.arange(Gc))]
-        for g in range(G):
-            out.append((np.arange(Gr) if Gr == 1 else np.delete(np.arange(Gr), g),
-                        np.arange(Gc) if Gc == 1 else np.delete(np.arange(Gc), g)))
-        return out
+        G = self.n_groups if self.n_groups > 1 else 0
+        return [self.keep(None)] + [self.keep(g) for g in range(G)]
+
+    def keep(self, g: int | None) -> tuple:
+        """Kept (row groups, column groups) when group ``g`` is deleted (None: all); an exhaustive side keeps all."""
+        Gr, Gc = self.Gr, self.Gc
+        if g is None:
+            return np.arange(Gr), np.arange(Gc)
+        return (np.arange(Gr) if Gr == 1 else np.delete(np.arange(Gr), g),
+                np.arange(Gc) if Gc == 1 else np.delete(np.arange(Gc), g))
 
 
-def row_partials(src, design: SampleDesign, max_bytes) -> np.ndarray:
+class FaceDesign(NamedTuple):
+    """The faces (size ``k - 1``) of the sampled rows of size ``k``, on the column sample of size ``k - 1``.
+
+    A sampled row ``I`` (``|I| = k``) is a dependent zero row when none of its faces ``I \\ {i}``
+    is a zero row of size ``k - 1`` (:ref:`obs-dependent-zero-rows`); the faces' row means are
+    estimated on the sampled columns of size ``k - 1``, and the face threshold is the size-(k-1)
+    one. Row ``p * k + t`` of ``faces`` is face ``t`` of sampled row ``p``.
+    """
+
+    faces: np.ndarray
+    design: SampleDesign
+
+    @classmethod
+    def of(cls, design: SampleDesign, design_below: SampleDesign) -> FaceDesign:
+        rows, k = design.rows, design.k
+        faces = np.stack([np.delete(rows, t, axis=1) for t in range(k)], axis=1).reshape(-1, k - 1)
+        return cls(np.ascontiguousarray(faces), design_below)
+
+
+def row_partials(src, design: SampleDesign, max_bytes, device="cpu") -> np.ndarray:
     """Row sums of the minors per column group: (B, R_total, Gc) numpy."""
-    rows, cols, Gc = design.rows, design.cols, design.Gc
-    fac = src.sampled_factors(rows, cols)
+    return _row_sums(src, design.rows, design.cols, design.Gc, design.k, max_bytes, device).cpu().numpy()
+
+
+def _row_sums(src, rows, cols, Gc, k, max_bytes, device, fac=None, start=0, stop=None):
+    """Row sums per column group of the minors on ``rows x cols`` of the examples ``start:stop``, a tensor."""
+    stop = src.n_samples if stop is None else stop
+    fac = src.sampled_factors(rows, cols, device) if fac is None else fac
     if fac is not None:
         DI, WIK = fac
-        return (DI[:, :, None] * WIK.view(len(rows), Gc, -1).sum(-1)[None]).numpy()
-    blk = sampled_block_size(len(rows), len(cols), design.k, False, max_bytes)
-    return np.concatenate([src.sampled_minors(s, s + blk, rows, cols, None).view(-1, len(rows), Gc, len(cols) // Gc)
-                           .sum(-1).numpy() for s in range(0, src.n_samples, blk)])
+        return DI[start:stop, :, None] * WIK.view(len(rows), Gc, -1).sum(-1)[None]
+    blk = sampled_block_size(len(rows), len(cols), k, False, max_bytes)
+    return torch.cat([src.sampled_minors(s, min(s + blk, stop), rows, cols, None, device)
+                      .view(-1, len(rows), Gc, len(cols) // Gc).sum(-1) for s in range(start, stop, blk)])
 
 
 def row_mean(RS: np.ndarray, design: SampleDesign, keep_r, keep_c) -> np.ndarray:
@@ -117,24 +146,34 @@ def _column_sums(add, M, M0, softmax):
         add("XLY0", torch.xlogy(M, M0).sum(2))
 
 
-def accumulate(src, src0, design: SampleDesign, softmax: bool, max_bytes) -> dict:
-    """One pass over the examples: every partial sum the estimators need, per example and group."""
+def accumulate(src, src0, design: SampleDesign, softmax: bool, max_bytes, *, faces: FaceDesign | None = None,
+               device="cpu", start: int = 0, stop: int | None = None, progress=None) -> dict:
+    """One pass over the examples ``start:stop``: every partial sum the estimators need, per example and group.
+
+    Blocks of examples start at multiples of the block size (fixed by the design and
+    ``max_bytes``), so a range that starts on a block boundary gives the same numbers as the
+    whole pass. ``faces``: also the trained model's row sums of the faces of the sampled rows
+    (dependent zero rows). ``progress`` counts the blocks.
+    """
     rows, cols, Gr, Gc = design.rows, design.cols, design.Gr, design.Gc
     Rt, Ct = len(rows), len(cols)
-    fac, fac0 = src.sampled_factors(rows, cols), src0.sampled_factors(rows, cols)
-    blk = sampled_block_size(Rt, Ct, design.k, fac is not None and fac0 is not None, max_bytes)
+    stop = src.n_samples if stop is None else stop
+    fac, fac0 = src.sampled_factors(rows, cols, device), src0.sampled_factors(rows, cols, device)
+    face_fac = None if faces is None else src.sampled_factors(faces.faces, faces.design.cols, device)
+    blk = block_of(design, fac is not None and fac0 is not None, max_bytes)
     acc = {}
 
     def add(name, t):
         acc.setdefault(name, []).append(t)
 
-    for s in range(0, src.n_samples, blk):
-        M = src.sampled_minors(s, s + blk, rows, cols, fac)  # (b, Rt, Ct)
-        M0 = src0.sampled_minors(s, s + blk, rows, cols, fac0)
+    for s in range(start, stop, blk):
+        e = min(s + blk, stop)
+        M = src.sampled_minors(s, e, rows, cols, fac, device)  # (b, Rt, Ct)
+        M0 = src0.sampled_minors(s, e, rows, cols, fac0, device)
         b = M.shape[0]
         for tag, A, f in (("", M, fac), ("0", M0, fac0)):
             if f is not None:  # minors DI * WIK: row sums and squares from the factors
-                rs, rs2, mx = _factored_sums(f, s, blk, Rt, Gc)
+                rs, rs2, mx = _factored_sums(f, s, e - s, Rt, Gc)
             else:
                 rs = A.view(b, Rt, Gc, Ct // Gc).sum(-1)
                 rs2 = A.square().view(b, Rt, Gc, Ct // Gc).sum(-1)
@@ -144,19 +183,42 @@ def accumulate(src, src0, design: SampleDesign, softmax: bool, max_bytes) -> dic
             add("L2" + tag, rs2.view(b, Gr, Rt // Gr, Gc).sum(2))
             add("MX" + tag, mx)
         _column_sums(add, M.view(b, Gr, Rt // Gr, Ct), M0.view(b, Gr, Rt // Gr, Ct), softmax)
-    return {key: torch.cat(v).numpy() for key, v in acc.items()}
+        if faces is not None:
+            below = faces.design
+            add("FRS", _row_sums(src, faces.faces, below.cols, below.Gc, below.k, max_bytes, device, face_fac, s, e))
+        if progress is not None:
+            progress.update(1)
+    return {key: torch.cat(v).cpu().numpy() for key, v in acc.items()}
 
 
-def _zero_rows(a, design, keep_r, keep_c, thr, qs, consistent_fraction, out):
+def block_of(design: SampleDesign, factored: bool, max_bytes) -> int:
+    """Examples per block of :func:`accumulate` (fixed by the design and the budget, never by the workers)."""
+    return sampled_block_size(len(design.rows), len(design.cols), design.k, factored, max_bytes)
+
+
+def _zero_rows(a, design, keep_r, keep_c, thr, qs, consistent_fraction, groups, out, face=None):
+    """Zero, consistently zero and dependent zero rows (``face``: the face design, its kept columns and thresholds)."""
     k = design.k
     rm = row_mean(a["RS"], design, keep_r, keep_c)
     rm0 = row_mean(a["RS0"], design, keep_r, keep_c)
+    face_zero = None
+    if face is not None:
+        below, keep_face_c, face_thr = face
+        B, R = rm.shape[0], len(design.rows) // design.Gr
+        C = len(below.cols) // below.Gc
+        F = a["FRS"].reshape(B, design.Gr, R, k, below.Gc)[:, keep_r][..., keep_face_c].sum(-1)
+        face_means = F.reshape(B, -1, k) / (len(keep_face_c) * C)  # (B, kept rows, k faces)
     for i, q in enumerate(qs):
         mask = rm < thr[i]
-        out[observable_key("zero_rows", k, q)] = mask.mean()
-        consistent = mask.mean(axis=0) >= consistent_fraction - 1e-12
-        out[observable_key("consistent_zero_rows", k, q)] = mask[:, consistent].sum() / mask.size
-        out[observable_key("zero_rows_initial", k, q)] = (rm0 < thr[i]).mean()
+        if "zero_rows" in groups:
+            out[observable_key("zero_rows", k, q)] = mask.mean()
+            out[observable_key("zero_rows_initial", k, q)] = (rm0 < thr[i]).mean()
+        if "consistent_zero_rows" in groups:
+            consistent = mask.mean(axis=0) >= consistent_fraction - 1e-12
+            out[observable_key("consistent_zero_rows", k, q)] = mask[:, consistent].sum() / mask.size
+        if face is not None:
+            face_zero = (face_means < face_thr[i]).any(axis=2)
+            out[observable_key("dependent_zero_rows", k, q)] = (mask & ~face_zero).mean()
 
 
 def _participation(a, design, keep_r, keep_c, n_rows_kept, n_cols_kept, pr_convention, out):
@@ -171,8 +233,10 @@ def _participation(a, design, keep_r, keep_c, n_rows_kept, n_cols_kept, pr_conve
             pr = math.sqrt(P * Q) * l1 / np.sqrt(l2)
             pr = 1 / pr if pr_convention == "l2/l1" else pr
             prs.append(_nan_where(pr, a.get("BAD" + tag)))
-    out[observable_key("pr", k)], out[observable_key("pr_initial", k)] = prs[0].mean(), prs[1].mean()
-    out[observable_key("pr_normalized", k)] = out[observable_key("pr", k)] / out[observable_key("pr_initial", k)]
+    # the examples without a sampled minor above round-off are excluded from the means (counted)
+    pr, pr0 = valid_mean(prs[0], a.get("BAD")), valid_mean(prs[1], a.get("BAD0"))
+    out[observable_key("pr", k)], out[observable_key("pr_initial", k)] = pr, pr0
+    out[observable_key("pr_normalized", k)] = pr / pr0 if pr0 != 0 else math.nan
 
 
 def _columns(a, design, keep_r, col_kept, n_rows_kept, column_probability, out):
@@ -201,14 +265,21 @@ def _columns(a, design, keep_r, col_kept, n_rows_kept, column_probability, out):
             H = (scale + np.log(Sm) - xlx / Sm) / logP
             H0 = (scale + np.log(S0) - xlx0 / S0) / logP
             KL = ((xlx - xly0) / Sm - np.log(Sm) + np.log(S0)) / logP
-        # column-sum probabilities are ratios of round-off at rank-deficient examples
+        # column-sum probabilities are ratios of round-off at rank-deficient examples: excluded
         bad, bad0 = a.get("BAD"), a.get("BAD0")
-        H, H0 = _nan_where(H, bad), _nan_where(H0, bad0)
-        KL = _nan_where(KL, None if bad is None else bad | bad0)
+        H, H0 = valid_mean(H, bad), valid_mean(H0, bad0)
+        KL = valid_mean(KL, None if bad is None else bad | bad0)
     k = design.k
-    out[observable_key("column_entropy", k)] = H.mean()
-    out[observable_key("column_entropy_initial", k)] = H0.mean()
-    out[observable_key("column_kl", k)] = KL.mean()
+    out[observable_key("column_entropy", k)] = float(np.mean(H))
+    out[observable_key("column_entropy_initial", k)] = float(np.mean(H0))
+    out[observable_key("column_kl", k)] = float(np.mean(KL))
+
+
+def valid_mean(values, excluded) -> float:
+    """The mean over the examples (first axis) not ``excluded`` (None: all); NaN when none is left."""
+    if excluded is not None:
+        values = values[~excluded]
+    return float(np.mean(values)) if values.size else math.nan
 
 
 def _nan_where(values, mask):
@@ -232,29 +303,40 @@ def rank_deficient(a: dict, src, src0, k: int) -> None:
 
 
 def estimates(a: dict, design: SampleDesign, keep_r, keep_c, thr, qs, *, consistent_fraction: float,
-              pr_convention: str, column_probability: str) -> dict:
-    """Plug-in estimates from the partial sums restricted to the kept groups."""
+              pr_convention: str, column_probability: str, groups=None, face=None) -> dict:
+    """Plug-in estimates from the partial sums restricted to the kept groups.
+
+    ``groups``: the observables to estimate (None: all); ``face``: ``(FaceDesign.design, kept
+    column groups of it, size-(k-1) thresholds)`` for the dependent zero rows.
+    """
+    groups = ("zero_rows", "consistent_zero_rows", "participation_ratio", "column_entropy") if groups is None \
+        else groups
     R, C = len(design.rows) // design.Gr, len(design.cols) // design.Gc
     n_rows_kept = len(keep_r) * R
     col_kept = (np.arange(len(design.cols)).reshape(design.Gc, C)[keep_c]).ravel()
     out = {}
-    _zero_rows(a, design, keep_r, keep_c, thr, qs, consistent_fraction, out)
-    _participation(a, design, keep_r, keep_c, n_rows_kept, len(col_kept), pr_convention, out)
-    _columns(a, design, keep_r, col_kept, n_rows_kept, column_probability, out)
+    if {"zero_rows", "consistent_zero_rows"} & set(groups) or face is not None:
+        _zero_rows(a, design, keep_r, keep_c, thr, qs, consistent_fraction, groups, out, face)
+    if "participation_ratio" in groups:
+        _participation(a, design, keep_r, keep_c, n_rows_kept, len(col_kept), pr_convention, out)
+    if "column_entropy" in groups:
+        _columns(a, design, keep_r, col_kept, n_rows_kept, column_probability, out)
     return out
 
 
-def jackknife(reps: list, design: SampleDesign, confidence: float) -> dict:
+def jackknife(reps: list, n_groups: int, confidence: float, exact=frozenset()) -> dict:
     """Each estimate with its interval, from the estimates on all groups and on each delete-one set.
 
-    ``kind`` is ``"exact"`` (exhaustive sample), else ``"estimate"``: the jackknife-bias-corrected
-    estimate with the delete-one-group t-interval (NaN bounds with a single group).
+    ``reps[0]`` holds the estimates on all groups, ``reps[1 + g]`` those without group ``g``.
+    ``kind`` is ``"exact"`` for the keys in ``exact`` (computed on every minor they need), else
+    ``"estimate"``: the jackknife-bias-corrected estimate with the delete-one-group t-interval
+    (NaN bounds with a single group).
     """
-    G = design.n_groups
+    G = n_groups
     out = {}
     for key in reps[0]:
         full = float(reps[0][key])
-        if design.sample.exhaustive:
+        if key in exact:
             out[key] = dict(estimate=full, plugin=full, low=full, high=full, stderr=0.0, kind="exact")
         elif G < 2:
             out[key] = dict(estimate=full, plugin=full, low=math.nan, high=math.nan, stderr=math.nan,

@@ -48,6 +48,8 @@ examples:
       Tables I-III of the paper with figures, written to reproduce-report/
   {prog} reproduce --full --n-jobs 4
       every experiment at the paper's scale, written to reproduce-full/
+  {prog} phase --quick --n-jobs 2
+      the KA phase diagram of lambda-xor over width and batch size, written to phase-report/
 """
 
 #: The demo's mini-batch size (the paper's); the training set must hold at least one batch.
@@ -92,6 +94,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
+    from ._phase import add_parser as add_phase_parser
     from ._reproduce import add_parser
 
     parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
@@ -106,6 +109,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                                                               "of one command")
     _add_demo_parser(sub)
     add_parser(sub)
+    add_phase_parser(sub)
     return parser
 
 
@@ -140,6 +144,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
             run_demo(hidden_units=args.hidden_units, n_samples=args.n_samples, max_epochs=args.max_epochs,
                      seed=args.seed, analysis=not args.no_analysis)
             return 0
+        if args.command == "phase":
+            from ._phase import run as run_phase
+
+            return run_phase(args, parser)
         from ._reproduce import run
 
         return run(args, parser)

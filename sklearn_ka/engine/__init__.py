@@ -1,4 +1,4 @@
-"""Training engine: many one-hidden-layer MLPs trained at once on stacked parameters.
+"""Training engine: many one-hidden-layer MLPs of any widths trained at once in ragged stacks.
 
 The model, its activation and the training protocol are described in the user guide,
 :ref:`training`.
@@ -7,20 +7,27 @@ The model, its activation and the training protocol are described in the user gu
 from .._utils import torch_threads
 from ._activations import ACTIVATIONS, Activation, get_activation
 from ._adam import check_adam_step
+from ._callbacks import EpochInfo, requested_stops
 from ._memory import check_training_memory, training_nbytes
+from ._padded import train_stacked
 from ._parameters import pack_parameters, unpack_parameters
+from ._run import CPU_MAX_UNITS, largest_stack, train_models
 from ._stopping import TrainingResult
-from ._training import train_stacked
 
 __all__ = [
     "ACTIVATIONS",
+    "CPU_MAX_UNITS",
     "Activation",
+    "EpochInfo",
     "TrainingResult",
     "check_adam_step",
     "check_training_memory",
     "get_activation",
+    "largest_stack",
     "pack_parameters",
+    "requested_stops",
     "torch_threads",
+    "train_models",
     "train_stacked",
     "training_nbytes",
     "unpack_parameters",

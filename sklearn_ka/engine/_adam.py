@@ -1,20 +1,22 @@
-"""Adam applied elementwise to a ``(K, P)`` stack of flat parameter vectors.
+"""Adam applied elementwise to the flat parameter vector of a stack of models.
 
-PyTorch's update rule without weight decay: every model's update reads only its own row, so
-models trained side by side get exactly the updates they would get alone. The step counter is
-shared (all models of a stack take their steps together) and survives the removal of stopped
-models.
+PyTorch's update rule without weight decay. Every element's update reads only its own
+parameter, gradient and moments, so models trained side by side get the updates they would get
+alone. Each model counts its own steps (models join a running stack as others stop), so the bias
+corrections are per model: computed on the host in double precision and spread over the model's
+elements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from .._utils import InvalidParameterError
 
-__all__ = ["AdamSettings", "StackedAdam", "check_adam_step"]
+__all__ = ["AdamSettings", "adam_update", "check_adam_step"]
 
 
 def check_adam_step(learning_rate: float, betas: tuple[float, float], dtype: torch.dtype, *,
@@ -62,33 +64,37 @@ class AdamSettings:
     epsilon: float
 
 
-class StackedAdam:
-    """Adam's moments for a ``(K, P)`` parameter tensor, updated in place.
+def adam_update(params: torch.Tensor, m1: torch.Tensor, m2: torch.Tensor, grad: torch.Tensor,
+                steps: np.ndarray, element_slot: torch.Tensor, settings: AdamSettings) -> None:
+    """One Adam step of ``params`` (in place), every model at its own step count.
 
     Parameters
     ----------
-    params : torch.Tensor of shape (K, P)
-        The parameters; the moments start at zero with the same shape, dtype and device.
+    params, m1, m2, grad : torch.Tensor of shape (L,)
+        The flat parameters, Adam's two moments (updated in place) and the gradient.
+    steps : ndarray of int, shape (K,)
+        Each model's step number, this step included (1 at its first step).
+    element_slot : torch.Tensor of shape (L,)
+        The model of every element.
     settings : AdamSettings
     """
-
-    def __init__(self, params: torch.Tensor, settings: AdamSettings) -> None:
-        self.settings = settings
-        self.m1 = torch.zeros_like(params)
-        self.m2 = torch.zeros_like(params)
-        self.step = 0
-
-    def update(self, params: torch.Tensor, grad: torch.Tensor) -> None:
-        """One Adam step of ``params`` (in place) along ``grad``."""
-        beta1, beta2 = self.settings.betas
-        self.step += 1
-        self.m1.mul_(beta1).add_(grad, alpha=1.0 - beta1)
-        self.m2.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-        bc1 = 1.0 - beta1**self.step
-        bc2 = 1.0 - beta2**self.step
-        denom = (self.m2 / bc2).sqrt_().add_(self.settings.epsilon)
-        params.addcdiv_(self.m1, denom, value=-self.settings.learning_rate / bc1)
-
-    def keep(self, rows: torch.Tensor) -> None:
-        """Keep the moments of the models at ``rows`` only (the others stopped)."""
-        self.m1, self.m2 = self.m1[rows], self.m2[rows]
+    beta1, beta2 = settings.betas
+    m1.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+    m2.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+    # per model: the step size lr / (1 - beta1^t) and 1 / (1 - beta2^t), in double precision and
+    # rounded to the training precision; one number for all when every model is at the same step
+    # (the same arithmetic, so a model's updates do not depend on its companions' steps)
+    if steps.size and np.all(steps == steps[0]):
+        t = int(steps[0])
+        rounded = np.float32 if params.dtype == torch.float32 else float
+        step_size = float(rounded(settings.learning_rate / (1.0 - beta1**t)))
+        inv_bc2 = float(rounded(1.0 / (1.0 - beta2**t)))
+        denom = (m2 * inv_bc2).sqrt_().add_(settings.epsilon)
+        params.addcdiv_(m1 * step_size, denom, value=-1.0)
+        return
+    # Python's scalar power for each model (numpy's vectorised power may round the last bit differently)
+    scales = np.array([(settings.learning_rate / (1.0 - beta1 ** int(t)), 1.0 / (1.0 - beta2 ** int(t)))
+                       for t in steps])
+    per_element = torch.as_tensor(scales, dtype=params.dtype, device=params.device).index_select(0, element_slot)
+    denom = (m2 * per_element[:, 1]).sqrt_().add_(settings.epsilon)
+    params.addcdiv_(m1 * per_element[:, 0], denom, value=-1.0)

@@ -1,4 +1,4 @@
-"""The flat parameter layout of a stack of models: pack, unpack and the gradient mask.
+"""The per-model flat parameter layout: pack and unpack.
 
 Each model's parameters ``A (n, M)``, ``a (M)``, ``B (M[, C])``, ``b ([C])`` are one row of a
 ``(K, P)`` matrix, ``[A.ravel(), a, B.ravel(), b]``, so that the optimiser updates every model
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["pack_parameters", "unpack_parameters", "gradient_mask"]
+__all__ = ["pack_parameters", "unpack_parameters"]
 
 
 def pack_parameters(
@@ -72,16 +72,3 @@ def unpack_parameters(
     end = nM + width + width * n_outputs
     return A, a, flat[:, nM + width : end].reshape(K, width, n_outputs), flat[:, end : end + n_outputs]
 
-
-def gradient_mask(hidden_mask: np.ndarray | None, n_models: int, n_features: int, width: int,
-                  n_outputs: int) -> np.ndarray:
-    """A flat ``(K, P)`` mask: 1 for the parameters of real hidden units, 0 for padding.
-
-    ``hidden_mask`` is ``(K, M)`` (1 for a real unit, 0 for a padded one; ``None``: all real).
-    The output biases are never padding.
-    """
-    if hidden_mask is None:
-        hidden_mask = np.ones((n_models, width))
-    hm = np.asarray(hidden_mask, dtype=float)
-    return pack_parameters(np.repeat(hm[:, None, :], n_features, 1), hm, np.repeat(hm[:, :, None], n_outputs, 2),
-                           np.ones((n_models, n_outputs)))

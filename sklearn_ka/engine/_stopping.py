@@ -1,8 +1,8 @@
 """Per-model early stopping: best weights, patience, history, snapshots and the final result.
 
-Each model keeps its best monitored loss, its best parameters and its own patience counter; a
-model that stops is finished into a :class:`TrainingResult` and leaves the stack (the stacked
-tensors are compacted to the models still training, the ``active`` ones).
+Each model keeps its best monitored loss, its own patience counter and its own epoch count (it
+may have joined the stack after others); a model that stops is finished into a
+:class:`TrainingResult` and leaves the stack.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
+
+from ._stack import Stack
 
 __all__ = ["StoppingSettings", "EarlyStopping", "TrainingResult"]
 
@@ -26,7 +27,7 @@ class TrainingResult:
     Attributes
     ----------
     params : ndarray of shape (P,)
-        Best parameters seen (flat layout of :func:`pack_parameters`, padded width).
+        Best parameters seen (flat layout of :func:`pack_parameters`).
     n_epochs : int
         Epochs run.
     best_epoch : int
@@ -39,9 +40,13 @@ class TrainingResult:
         ``train_accuracy``) and the flat ``params`` at the end of the first epoch whose training
         score reached the level.
     stop_reason : str
-        ``"patience"``, ``"max_epochs"`` or ``"non_finite"``.
+        ``"patience"``, ``"max_epochs"``, ``"non_finite"`` or ``"callback"``.
     train_time : float
-        Wall time in seconds of the stacked run this model belonged to, until it stopped.
+        Wall time in seconds from the model's start of training to its stop (it shares that
+        time with the models training beside it).
+    epoch_snapshots : list of dict
+        One entry per ``snapshot_epochs`` epoch reached: ``epoch``, the training score and the
+        flat ``params`` at the end of that epoch.
     """
 
     params: np.ndarray
@@ -51,11 +56,12 @@ class TrainingResult:
     snapshots: list = field(default_factory=list)
     stop_reason: str = "max_epochs"
     train_time: float = 0.0
+    epoch_snapshots: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class StoppingSettings:
-    """When a model stops, and which training scores are kept as snapshots.
+    """When a model stops, and which parameters are kept as snapshots.
 
     Attributes
     ----------
@@ -64,101 +70,117 @@ class StoppingSettings:
         Minimum decrease of the monitored loss that counts as an improvement.
     levels : ndarray or None
         Sorted training-score levels at which the parameters are copied.
+    epochs : frozenset of int or None
+        Epochs at whose end the parameters are copied.
     """
 
     max_epochs: int
     patience: int
     tol: float
     levels: np.ndarray | None
+    epochs: frozenset | None = None
 
 
 class EarlyStopping:
-    """The stopping state of a stack of K models.
+    """The stopping state of every model of a run (``n_models`` of them, in the caller's order).
 
     Parameters
     ----------
-    params : torch.Tensor of shape (K, P)
-        The initial parameters (the best ones until a model improves).
+    n_models : int
     settings : StoppingSettings
     score : {"r2", "accuracy"}
         The score recorded beside the loss. The history columns are the training loss, the
         monitored loss, the training score and the monitored score.
     """
 
-    def __init__(self, params: torch.Tensor, settings: StoppingSettings, score: str) -> None:
-        K = params.shape[0]
+    def __init__(self, n_models: int, settings: StoppingSettings, score: str) -> None:
+        K = n_models
         self.settings = settings
         self.columns = ("train_loss", "monitored_loss", f"train_{score}", f"monitored_{score}")
-        self.best = params.clone()
         self.best_loss = np.full(K, np.inf)
         self.best_epoch = np.zeros(K, dtype=int)
         self.wait = np.zeros(K, dtype=int)
+        self.epoch = np.zeros(K, dtype=int)
         # grown as epochs run (doubling), so a large max_epochs allocates nothing up front
         self.history = np.full((min(settings.max_epochs, _HISTORY_ROWS), K, len(self.columns)), np.nan)
         self.next_level = np.zeros(K, dtype=int)
         self.snapshots = [[] for _ in range(K)]
-        self.active = np.arange(K)  # input indices of the models still training, in stack order
+        self.epoch_snapshots = [[] for _ in range(K)]
         self.results: list[TrainingResult | None] = [None] * K
-        self.t0 = time.perf_counter()
+        self.started = np.zeros(K)
 
-    def record(self, epoch: int, params: torch.Tensor, train_loss, mon_loss, train_score, mon_score) -> None:
-        """Log one epoch's losses and scores, keep improved parameters, copy snapshots."""
-        active = self.active
-        if epoch > len(self.history):
-            rows = min(self.settings.max_epochs, 2 * len(self.history)) - len(self.history)
+    def start(self, models: np.ndarray) -> None:
+        """The models joining a stack now start their clocks."""
+        self.started[models] = time.perf_counter()
+
+    def record(self, stack: Stack, train_loss, mon_loss, train_score, mon_score) -> np.ndarray:
+        """Log one epoch of every model of ``stack``, keep improved parameters and snapshots; return the epochs."""
+        models = stack.models
+        self.epoch[models] += 1
+        epochs = self.epoch[models]
+        top = int(epochs.max())
+        if top > len(self.history):
+            rows = min(self.settings.max_epochs, max(top, 2 * len(self.history))) - len(self.history)
             self.history = np.concatenate([self.history, np.full((rows,) + self.history.shape[1:], np.nan)])
-        self.history[epoch - 1, active] = np.stack([train_loss, mon_loss, train_score, mon_score], 1)
-        improved = mon_loss < self.best_loss[active] - self.settings.tol
+        self.history[epochs - 1, models] = np.stack([train_loss, mon_loss, train_score, mon_score], 1)
+        improved = mon_loss < self.best_loss[models] - self.settings.tol
         if improved.any():
-            imp = torch.as_tensor(improved, device=params.device)
-            self.best = torch.where(imp[:, None], params, self.best)
-            self.best_loss[active[improved]] = mon_loss[improved]
-            self.best_epoch[active[improved]] = epoch
-        self.wait[active] = np.where(improved, 0, self.wait[active] + 1)
+            stack.keep_best(improved)
+            self.best_loss[models[improved]] = mon_loss[improved]
+            self.best_epoch[models[improved]] = epochs[improved]
+        self.wait[models] = np.where(improved, 0, self.wait[models] + 1)
         if self.settings.levels is not None:
-            self._snapshot(epoch, params, train_score)
+            self._level_snapshots(stack, epochs, train_score)
+        if self.settings.epochs:
+            for slot in np.flatnonzero(np.isin(epochs, list(self.settings.epochs))):
+                self.epoch_snapshots[models[slot]].append(
+                    {"epoch": int(epochs[slot]), self.columns[2]: float(train_score[slot]),
+                     "params": stack.model_params(slot)})
+        return epochs
 
-    def _snapshot(self, epoch, params, train_score):
-        levels, next_level, active = self.settings.levels, self.next_level, self.active
-        for r in np.flatnonzero(train_score >= levels[np.minimum(next_level[active], len(levels) - 1)]):
-            k = active[r]
+    def _level_snapshots(self, stack, epochs, train_score):
+        levels, next_level, models = self.settings.levels, self.next_level, stack.models
+        for slot in np.flatnonzero(train_score >= levels[np.minimum(next_level[models], len(levels) - 1)]):
+            k = models[slot]
             if next_level[k] >= len(levels):
                 continue
-            snap_params = params[r].cpu().numpy().astype(np.float64)
-            while next_level[k] < len(levels) and train_score[r] >= levels[next_level[k]]:
+            snap_params = stack.model_params(slot)
+            while next_level[k] < len(levels) and train_score[slot] >= levels[next_level[k]]:
                 self.snapshots[k].append(
-                    {"level": float(levels[next_level[k]]), "epoch": epoch,
-                     self.columns[2]: float(train_score[r]), "params": snap_params}
+                    {"level": float(levels[next_level[k]]), "epoch": int(epochs[slot]),
+                     self.columns[2]: float(train_score[slot]), "params": snap_params}
                 )
                 next_level[k] += 1
 
-    def stop(self, epoch: int, train_loss: np.ndarray) -> np.ndarray:
-        """Finish the models that stop after ``epoch``; return the stack rows that keep training."""
+    def stop(self, stack: Stack, train_loss: np.ndarray, requested: np.ndarray | None = None) -> np.ndarray:
+        """Finish the models of ``stack`` that stop now; return the slots that keep training.
+
+        ``requested`` marks the slots a callback asked to stop.
+        """
+        models = stack.models
         patience = self.settings.patience
         non_finite = ~np.isfinite(train_loss)
-        stop = (self.wait[self.active] >= patience) | non_finite
-        if epoch == self.settings.max_epochs:
-            stop[:] = True
-        for r in np.flatnonzero(stop):
-            reason = "non_finite" if non_finite[r] else (
-                "patience" if self.wait[self.active[r]] >= patience else "max_epochs")
-            self._finish(r, epoch, reason)
+        out_of_patience = self.wait[models] >= patience
+        at_max = self.epoch[models] >= self.settings.max_epochs
+        asked = np.zeros(len(models), dtype=bool) if requested is None else requested
+        stop = non_finite | out_of_patience | at_max | asked
+        for slot in np.flatnonzero(stop):
+            reason = ("non_finite" if non_finite[slot] else "patience" if out_of_patience[slot]
+                      else "callback" if asked[slot] and not at_max[slot] else "max_epochs")
+            self._finish(stack, slot, reason)
         return np.flatnonzero(~stop)
 
-    def _finish(self, r, epoch, reason):
-        k = self.active[r]
+    def _finish(self, stack, slot, reason):
+        k = int(stack.models[slot])
+        n_epochs = int(self.epoch[k])
         self.results[k] = TrainingResult(
-            params=self.best[r].detach().cpu().numpy().astype(np.float64),
-            n_epochs=epoch,
+            params=stack.model_params(slot, best=True),
+            n_epochs=n_epochs,
             best_epoch=int(self.best_epoch[k]),
-            history={"epoch": np.arange(1, epoch + 1)}
-            | {c: self.history[:epoch, k, i].copy() for i, c in enumerate(self.columns)},
+            history={"epoch": np.arange(1, n_epochs + 1)}
+            | {c: self.history[:n_epochs, k, i].copy() for i, c in enumerate(self.columns)},
             snapshots=self.snapshots[k],
             stop_reason=reason,
-            train_time=time.perf_counter() - self.t0,
+            train_time=time.perf_counter() - self.started[k],
+            epoch_snapshots=self.epoch_snapshots[k],
         )
-
-    def keep(self, keep: np.ndarray, rows: torch.Tensor) -> None:
-        """Keep the models at stack positions ``keep`` (``rows``: the same on the device)."""
-        self.best = self.best[rows]
-        self.active = self.active[keep]

@@ -14,13 +14,22 @@ that it can run tiny in a test or at the paper's scale.
 5. :func:`bootstrap_experiment`: a second MLP on a frozen inner map, with controls.
 6. :func:`tails`: mean excess functions of the minors.
 7. :func:`significance`: trained vs initial, bootstrap CI and permutation p-value.
+8. :func:`dependent_readings`: size-2 dependent zero rows under alternative readings.
+9. :func:`phase_diagram` (+ :func:`phase_statistics`, :func:`goldilocks_ranges`): the KA phase diagram.
+
+Every experiment takes ``patience`` and ``monitor`` (the loss early stopping monitors: the
+independent test set or the training loss; the study does not say which, see
+:ref:`early-stopping-monitor`).
 """
 
 from .._utils import PAPER_PROTOCOL
 from ._batch_size import BATCH_SIZES, ConsistentRowMeasure, batch_size_experiment
 from ._bootstrap import BootstrapMeasure, bootstrap_experiment, train_deep_mlp
+from ._dependent import READINGS, DependentReadingsMeasure, dependent_readings
 from ._evolution import SnapshotMeasure, evolution, snapshot_levels
 from ._interpolation import FAMILIES, interpolation
+from ._phase_diagram import PAPER_GOLDILOCKS, PHASE_BATCH_SIZES, PHASE_SEEDS, PHASE_WIDTHS, default_axes, phase_diagram
+from ._phase_statistics import EMERGENCE_RULE, goldilocks_ranges, phase_statistics
 from ._significance import paired_observables, significance
 from ._static import static_comparison, static_tables
 from ._tails import TailMeasure, tails
@@ -29,15 +38,27 @@ __all__ = [
     "BATCH_SIZES",
     "FAMILIES",
     "PAPER_PROTOCOL",
+    "READINGS",
+    "EMERGENCE_RULE",
+    "PAPER_GOLDILOCKS",
+    "PHASE_BATCH_SIZES",
+    "PHASE_SEEDS",
+    "PHASE_WIDTHS",
     "BootstrapMeasure",
     "ConsistentRowMeasure",
+    "DependentReadingsMeasure",
     "SnapshotMeasure",
     "TailMeasure",
     "batch_size_experiment",
     "bootstrap_experiment",
+    "default_axes",
+    "dependent_readings",
     "evolution",
+    "goldilocks_ranges",
     "interpolation",
     "paired_observables",
+    "phase_diagram",
+    "phase_statistics",
     "significance",
     "snapshot_levels",
     "static_comparison",

@@ -125,6 +125,7 @@ def batch_size_experiment(
     n_samples: int = PAPER_PROTOCOL.n_samples,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
@@ -146,6 +147,10 @@ def batch_size_experiment(
     seeds : sequence of int, default=range(4)
     n_samples, max_epochs, patience :
         Training protocol (see :func:`static_comparison`).
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors (:ref:`early-stopping-monitor`). For random(32) it
+        decides the result: the test loss stops training on its first plateau, the training loss
+        lets the model memorise, most at full batch.
     analyzer, n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
     device : str, default="cpu"
@@ -172,8 +177,8 @@ def batch_size_experiment(
     [10, 40]
     """
     p = validate_params(dict(batch_sizes=batch_sizes, n_samples=n_samples, hidden_units=hidden_units,
-                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS,
-                        owner="batch_size_experiment")
+                             max_epochs=max_epochs, patience=patience, monitor=monitor, device=device),
+                        _CONSTRAINTS, owner="batch_size_experiment")
     check_batch_sizes(p["batch_sizes"], p["n_samples"], owner="batch_size_experiment")
     an = make_analyzer(analyzer)
     qs = PAPER_PROTOCOL.false_positive_rates if an is False else tuple(an.get_params()["false_positive_rates"])
@@ -183,7 +188,7 @@ def batch_size_experiment(
     grid["batch_size"] = p["batch_sizes"]
     df = sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=an,
                measure=ConsistentRowMeasure(qs, cf), n_samples=p["n_samples"], n_jobs=n_jobs, store=store,
-               verbose=verbose)
+               verbose=verbose, monitor=p["monitor"])
     for c in list(df.columns):
         key = observable_of(c)
         if key is not None and key.name == "zero_rows" and observable_key("consistent_zero_rows", key.k, key.q) in df:

@@ -15,15 +15,17 @@ from .._utils import (
     PAPER_PROTOCOL,
     InstanceOf,
     Integers,
+    Options,
     check_device,
     check_memory,
+    check_param,
     check_sequence,
     r2_score,
     validate_params,
 )
 from ..engine import check_training_memory, torch_threads
 from ..neural_network import ShallowMLPRegressor, fit_many
-from ..sweeps import make_sweep_data, sweep
+from ..sweeps import MONITORS, make_sweep_data, sweep
 from ._batch_size import BATCH_SIZES, check_batch_sizes
 from ._common import (
     PROTOCOL_CONSTRAINTS,
@@ -77,12 +79,14 @@ def train_deep_mlp(
     random_state: int | None = 0,
     n_threads: int = 1,
     device: str = "cpu",
+    monitor: str = "test",
 ) -> dict[str, float | int]:
     """Train a GeLU MLP with several hidden layers with the paper protocol (the deep control).
 
     Initialisation ``W ~ N(0, 1/fan_in)`` and zero biases in every layer, exact GeLU, Adam
     (``learning_rate``, betas (0.9, 0.999)), MSE, shuffled mini-batches, early stopping on the
-    ``(X_val, y_val)`` loss with ``patience`` and the best weights restored; float32 as
+    monitored loss (the ``(X_val, y_val)`` loss, or the training loss with ``monitor="train"``)
+    with ``patience`` and the best weights restored; float32 as
     :class:`~sklearn_ka.ShallowMLPRegressor`.
 
     ``n_threads`` torch threads are used (1: small models gain nothing from more). The
@@ -94,7 +98,7 @@ def train_deep_mlp(
     X, y : array-like of shape (n_samples, n_features) and (n_samples,)
         Training data.
     X_val, y_val : array-like of shape (n_val, n_features) and (n_val,)
-        Held-out data monitored for early stopping.
+        Held-out data: monitored for early stopping with ``monitor="test"``, scored in any case.
     hidden_layer_sizes : sequence of int, default=(32, 32)
         Widths of the hidden layers.
     batch_size : int, default=250
@@ -111,6 +115,10 @@ def train_deep_mlp(
         Torch threads.
     device : str, default="cpu"
         Torch device that trains the network: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors: the held-out ``(X_val, y_val)`` loss, or the loss on
+        the whole training set after each epoch (as :class:`~sklearn_ka.ShallowMLPRegressor`
+        without an ``eval_set``); see :ref:`early-stopping-monitor`.
 
     Returns
     -------
@@ -122,17 +130,18 @@ def train_deep_mlp(
     sizes = check_sequence("hidden_layer_sizes", hidden_layer_sizes, Integers(1), allow_empty=True,
                            owner="train_deep_mlp")
     device = check_device(device, owner="train_deep_mlp")
+    monitor = check_param("monitor", monitor, [Options(*MONITORS)], owner="train_deep_mlp")
     n_samples, n_features = np.shape(X)[0], np.shape(X)[1]
     check_memory(deep_mlp_nbytes(n_samples, n_features, sizes), f"training an MLP with hidden layers {tuple(sizes)} "
                  f"on {n_samples} samples of {n_features} features", owner="train_deep_mlp",
                  alternatives="smaller hidden_layer_sizes, fewer samples, or a larger memory budget.")
     with torch_threads(n_threads):
         return _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_epochs,
-                               patience, random_state, torch.device(device))
+                               patience, random_state, torch.device(device), monitor)
 
 
 def _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_epochs, patience, random_state,
-                    device):
+                    device, monitor="test"):
     X = np.asarray(X, dtype=np.float64)
     X_val = np.asarray(X_val, dtype=np.float64)
     if not (1 <= batch_size <= len(X)):
@@ -156,6 +165,7 @@ def _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_ep
         return torch.tensor(np.asarray(a), dtype=torch.float32, device=device)
 
     Xt, yt, Xv, yv = tensor(X), tensor(y), tensor(X_val), tensor(y_val)
+    Xm, ym = (Xv, yv) if monitor == "test" else (Xt, yt)  # the monitored loss
     opt = torch.optim.Adam(params, lr=learning_rate)
     best = (float("inf"), 0, [p.detach().clone() for p in params])
     epoch = 0
@@ -168,7 +178,7 @@ def _train_deep_mlp(X, y, X_val, y_val, sizes, batch_size, learning_rate, max_ep
             loss.backward()
             opt.step()
         with torch.no_grad():
-            val = float(torch.mean((forward(Xv) - yv) ** 2))
+            val = float(torch.mean((forward(Xm) - ym) ** 2))
         if val < best[0]:
             best = (val, epoch, [p.detach().clone() for p in params])
         elif epoch - best[1] >= patience:
@@ -188,6 +198,7 @@ class BootstrapMeasure:
     inner map ``H = sigma(X A + a)`` and trains a second one-hidden-layer MLP of width
     ``second_units`` on ``(H, y)`` (same batch size and protocol, test set mapped the same way),
     the same on the *initial* inner map, and a deep GeLU MLP ``hidden_layer_sizes`` on ``(X, y)``.
+    Every one of them monitors the loss the sweep monitors (``monitor``).
     Columns: ``{bootstrapped, bootstrapped_initial, deep}_{train_r2, test_r2, n_epochs}``. See the
     user guide: :ref:`exp-bootstrap`.
 
@@ -201,14 +212,18 @@ class BootstrapMeasure:
         Width of the second (bootstrapped) MLP.
     hidden_layer_sizes : sequence of int, default=(32, 32)
         Widths of the deep control.
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors (:ref:`early-stopping-monitor`): the mapped test set, or
+        the training loss.
     """
 
     def __init__(self, function: str, n_samples: int, second_units: int = 32,
-                 hidden_layer_sizes: Sequence[int] = (32, 32)) -> None:
+                 hidden_layer_sizes: Sequence[int] = (32, 32), monitor: str = "test") -> None:
         self.function = function
         self.n_samples = n_samples
         self.second_units = second_units
         self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.monitor = monitor
 
     def __call__(self, model: Any, X: np.ndarray, y: np.ndarray) -> dict[str, float | int]:
         seed = int(model.random_state)
@@ -223,19 +238,21 @@ class BootstrapMeasure:
         boot = ShallowMLPRegressor(self.second_units, random_state=seed, device=device, **kw)
         boot0 = ShallowMLPRegressor(self.second_units, random_state=seed, device=device, **kw)
         H, Ht, H0, H0t = model.transform(X), model.transform(Xt), inner0.transform(X), inner0.transform(Xt)
-        fit_many([boot, boot0], [H, H0], [y, y], eval_set=[(Ht, yt), (H0t, yt)], n_threads=1)
+        held_out = [(Ht, yt), (H0t, yt)] if self.monitor == "test" else None
+        fit_many([boot, boot0], [H, H0], [y, y], eval_set=held_out, n_threads=1)
         out = {}
         for name, est, (A, At) in (("bootstrapped", boot, (H, Ht)), ("bootstrapped_initial", boot0, (H0, H0t))):
             out[f"{name}_train_r2"] = float(est.score(A, y))
             out[f"{name}_test_r2"] = float(est.score(At, yt))
             out[f"{name}_n_epochs"] = int(est.n_epochs_)
-        deep = train_deep_mlp(X, y, Xt, yt, self.hidden_layer_sizes, random_state=seed, device=device, **kw)
+        deep = train_deep_mlp(X, y, Xt, yt, self.hidden_layer_sizes, random_state=seed, device=device,
+                              monitor=self.monitor, **kw)
         out.update({f"deep_{k}": v for k, v in deep.items() if k != "best_epoch"})
         return out
 
 
 def bootstrap_experiment(
-    function: str = "xor",
+    function: str = "random",
     batch_sizes: Sequence[int] = BATCH_SIZES,
     hidden_units: int = max(PAPER_PROTOCOL.hidden_units),
     seeds: Iterable[int] = range(PAPER_PROTOCOL.n_seeds),
@@ -246,6 +263,7 @@ def bootstrap_experiment(
     n_samples: int = PAPER_PROTOCOL.n_samples,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
@@ -253,8 +271,8 @@ def bootstrap_experiment(
 ) -> pd.DataFrame:
     """Training R^2 of the bootstrapped model and its three controls, per batch size.
 
-    The bootstrapped-model experiment of the study [1]_. See the user guide:
-    :ref:`exp-bootstrap`.
+    The bootstrapped-model experiment of the study [1]_ (its Appendix B, on random(32)). See
+    the user guide: :ref:`exp-bootstrap`.
 
     Models (column ``model``): ``base(m)`` the one-hidden-layer MLP of width ``hidden_units``;
     ``bootstrapped`` a second one-hidden-layer MLP (width ``second_units``) trained on the frozen
@@ -264,7 +282,8 @@ def bootstrap_experiment(
 
     Parameters
     ----------
-    function : str, default="xor"
+    function : str, default="random"
+        The target (the study runs random(32)).
     batch_sizes : sequence of int, default=(32, 64, 128, 256, 512, 1000)
     hidden_units : int, default=32
     seeds : sequence of int, default=range(4)
@@ -273,16 +292,20 @@ def bootstrap_experiment(
     hidden_layer_sizes : tuple of int, default=(32, 32)
     n_samples, max_epochs, patience :
         Training protocol.
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors, for every model (:ref:`early-stopping-monitor`). For
+        an unlearnable target the choice decides the result: monitoring the test set stops on
+        the first plateau, before any model can memorise its training set.
     n_jobs, store, verbose :
-        As in :func:`~sklearn_ka.sweeps.sweep` (two sweeps: ``store/base`` and ``store/wide``).
+        As in :func:`~sklearn_ka.sweeps.sweep` (two sweeps: ``store/base-<hash>`` and ``store/wide``).
     device : str, default="cpu"
         Torch device that trains every model, the controls included (see :func:`static_comparison`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per (batch size, seed, model): ``function``, ``batch_size``, ``seed``, ``model``,
-        ``train_r2``, ``test_r2``, ``n_epochs``.
+        One row per (batch size, seed, model): ``function``, ``batch_size``, ``seed``, ``monitor``,
+        ``model``, ``train_r2``, ``test_r2``, ``n_epochs``.
 
     References
     ----------
@@ -299,8 +322,8 @@ def bootstrap_experiment(
     """
     p = validate_params(dict(function=function, batch_sizes=batch_sizes, n_samples=n_samples, hidden_units=hidden_units,
                              wide_units=wide_units, second_units=second_units, hidden_layer_sizes=hidden_layer_sizes,
-                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS,
-                        owner="bootstrap_experiment")
+                             max_epochs=max_epochs, patience=patience, monitor=monitor, device=device),
+                        _CONSTRAINTS, owner="bootstrap_experiment")
     check_batch_sizes(p["batch_sizes"], p["n_samples"], owner="bootstrap_experiment")
     hidden_layer_sizes = tuple(p["hidden_layer_sizes"])
     _check_memory_up_front(p, hidden_layer_sizes)
@@ -308,9 +331,10 @@ def bootstrap_experiment(
                          device=p["device"])
     grid["batch_size"] = p["batch_sizes"]
     common = dict(functions=[function], seeds=seeds, analyzer=False, n_samples=p["n_samples"], n_jobs=n_jobs,
-                  verbose=verbose)
+                  verbose=verbose, monitor=p["monitor"])
     base = sweep({**grid, "hidden_units": [p["hidden_units"]]},
-                 measure=BootstrapMeasure(function, p["n_samples"], p["second_units"], hidden_layer_sizes),
+                 measure=BootstrapMeasure(function, p["n_samples"], p["second_units"], hidden_layer_sizes,
+                                          p["monitor"]),
                  store=measure_store(store, "base", [p["second_units"], hidden_layer_sizes]), **common)
     wide = sweep({**grid, "hidden_units": [p["wide_units"]]}, store=substore(store, "wide"), **common)
     return _models_frame(base, wide, p["hidden_units"], p["wide_units"], hidden_layer_sizes)
@@ -337,7 +361,7 @@ def _models_frame(base, wide, hidden_units, wide_units, hidden_layer_sizes):
     rows = []
     deep_name = f"deep{tuple(hidden_layer_sizes)}".replace(",)", ")")
     for _, r in base.iterrows():
-        key = dict(function=r["function"], batch_size=int(r["batch_size"]), seed=int(r["seed"]))
+        key = dict(function=r["function"], batch_size=int(r["batch_size"]), seed=int(r["seed"]), monitor=r["monitor"])
         rows.append({**key, "model": f"base({hidden_units})", "train_r2": r["train_r2"], "test_r2": r["test_r2"],
                      "n_epochs": r["n_epochs"]})
         for prefix, name in (("bootstrapped", "bootstrapped"), ("bootstrapped_initial", "bootstrapped_initial"),
@@ -346,8 +370,8 @@ def _models_frame(base, wide, hidden_units, wide_units, hidden_layer_sizes):
                          "test_r2": r[f"{prefix}_test_r2"], "n_epochs": r[f"{prefix}_n_epochs"]})
     for _, r in wide.iterrows():
         rows.append(dict(function=r["function"], batch_size=int(r["batch_size"]), seed=int(r["seed"]),
-                         model=f"wide({wide_units})", train_r2=r["train_r2"], test_r2=r["test_r2"],
-                         n_epochs=r["n_epochs"]))
+                         monitor=r["monitor"], model=f"wide({wide_units})", train_r2=r["train_r2"],
+                         test_r2=r["test_r2"], n_epochs=r["n_epochs"]))
     out = pd.DataFrame(rows)
     out["n_epochs"] = out["n_epochs"].astype(np.int64)
     return out

@@ -10,7 +10,16 @@ from typing import Any
 
 import pandas as pd
 
-from .._utils import Integers, InvalidParameterError, ObservableKey, check_device, check_sequence, parse_observable_key
+from .._utils import (
+    Integers,
+    InvalidParameterError,
+    ObservableKey,
+    Options,
+    check_device,
+    check_sequence,
+    parse_observable_key,
+)
+from ..sweeps import MONITORS
 
 __all__ = ["PROTOCOL_CONSTRAINTS", "sequence_of", "device_of", "observable_of", "substore", "protocol_grid",
            "make_analyzer", "analyzer_params", "measure_store", "function_list", "column_list", "check_frame"]
@@ -35,12 +44,14 @@ def device_of(owner: str):
 
 
 #: Constraints of the training-protocol arguments shared by the experiments (``batch_size`` is
-#: checked by the estimator grid of the sweep, which also accepts ``"auto"`` and ``None``).
+#: checked by the estimator grid of the sweep, which also accepts ``"auto"`` and ``None``;
+#: ``monitor`` is the loss early stopping monitors, see :ref:`early-stopping-monitor`).
 PROTOCOL_CONSTRAINTS: dict[str, Any] = {
     "n_samples": [Integers(2)],
     "hidden_units": [Integers(1)],
     "max_epochs": [Integers(1)],
     "patience": [Integers(1)],
+    "monitor": [Options(*MONITORS)],
 }
 
 

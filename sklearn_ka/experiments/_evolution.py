@@ -102,6 +102,7 @@ def evolution(
     batch_size: int = PAPER_PROTOCOL.batch_size,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
@@ -130,6 +131,9 @@ def evolution(
         Spacing of the snapshot levels.
     n_samples, batch_size, max_epochs, patience :
         Training protocol (see :func:`static_comparison`).
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors: the independent test set (the ``eval_set``) or the
+        training loss (:ref:`early-stopping-monitor`).
     analyzer : KAGeometryAnalyzer, dict or None, default=None
         Analyzer template (its ``random_state`` is set to the seed).
     n_jobs, store, verbose :
@@ -142,7 +146,7 @@ def evolution(
     Returns
     -------
     pandas.DataFrame
-        One row per (seed, point): ``function``, ``hidden_units``, ``seed``, ``stage``
+        One row per (seed, point): ``function``, ``hidden_units``, ``seed``, ``monitor``, ``stage``
         ("initial", "snapshot" or "final"), ``epoch``, ``level`` (the R^2 level that triggered the
         snapshot; NaN otherwise), ``train_r2`` (of that point's parameters) and every analyzer key.
 
@@ -160,14 +164,15 @@ def evolution(
     ['final', 'initial', 'snapshot']
     """
     p = validate_params(dict(hidden_units=hidden_units, n_samples=n_samples, max_epochs=max_epochs, patience=patience,
-                             device=device), _CONSTRAINTS, owner="evolution")
+                             monitor=monitor, device=device), _CONSTRAINTS, owner="evolution")
     an = analyzer_params(analyzer)
     levels = snapshot_levels(check_real("r2_step", r2_step, 0, 1, low_open=True, owner="evolution"))
     grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"], device=p["device"],
                          hidden_units=[p["hidden_units"]], snapshot_r2=[levels])
     fp = {function: {k: [v] for k, v in function_params.items()}} if function_params else None
     df = sweep(grid, functions=[function], function_params=fp, seeds=seeds, analyzer=an,
-               measure=SnapshotMeasure(an), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
+               measure=SnapshotMeasure(an), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose,
+               monitor=p["monitor"])
     return _points(df, function_params)
 
 
@@ -178,7 +183,7 @@ def _points(df, function_params):
     rows = []
     for _, r in df.iterrows():
         base = {"function": r["function"], **{k: r[k] for k in function_params}, "hidden_units": int(r["hidden_units"]),
-                "seed": int(r["seed"])}
+                "seed": int(r["seed"]), "monitor": r["monitor"]}
         for p in json.loads(r["evolution_json"]):
             rows.append({**base, **p})
         rows.append({**base, "stage": "final", "epoch": int(r["best_epoch"]), "level": None,
@@ -186,6 +191,6 @@ def _points(df, function_params):
     out = pd.DataFrame(rows)
     out["level"] = out["level"].astype(float)
     for c in out.columns:
-        if out[c].dtype == object and c not in ("function", "stage"):
+        if out[c].dtype == object and c not in ("function", "stage", "monitor"):
             out[c] = pd.to_numeric(out[c], errors="coerce")
     return out

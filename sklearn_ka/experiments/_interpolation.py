@@ -40,6 +40,7 @@ def interpolation(
     batch_size: int = PAPER_PROTOCOL.batch_size,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     analyzer: Any = None,
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
@@ -64,6 +65,9 @@ def interpolation(
     seeds : sequence of int, default=range(4)
     n_samples, batch_size, max_epochs, patience :
         Training protocol (see :func:`static_comparison`).
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors: the independent test set (the ``eval_set``) or the
+        training loss (:ref:`early-stopping-monitor`).
     analyzer, n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
     device : str, default="cpu"
@@ -90,7 +94,7 @@ def interpolation(
     [0.2, 0.5]
     """
     p = validate_params(dict(family=family, hidden_units=hidden_units, n_samples=n_samples, max_epochs=max_epochs,
-                             patience=patience, device=device), _CONSTRAINTS, owner="interpolation")
+                             patience=patience, monitor=monitor, device=device), _CONSTRAINTS, owner="interpolation")
     param, default = FAMILIES[family]
     values = list(default) if values is None else check_sequence("values", values, Reals(), owner="interpolation")
     if family == "so_xor":
@@ -100,7 +104,8 @@ def interpolation(
     grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"],
                          device=p["device"], hidden_units=[p["hidden_units"]])
     df = sweep(grid, functions=[family], function_params={family: {param: values}}, seeds=seeds,
-               analyzer=make_analyzer(analyzer), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
+               analyzer=make_analyzer(analyzer), n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose,
+               monitor=p["monitor"])
     df.insert(1, "parameter", param)
     df.insert(2, "value", df[param].astype(float))
     return df

@@ -171,7 +171,8 @@ def significance(
         Bootstrap resamples and the permutation budget (the test is exact when fewer patterns exist).
     random_state : int, default=0
     functions, widths, seeds, n_jobs, store, verbose, **static_params :
-        Passed to :func:`static_comparison` when ``frame`` is None.
+        Passed to :func:`static_comparison` when ``frame`` is None (``static_params`` such as
+        ``patience`` or ``monitor``, the loss early stopping monitors).
 
     Returns
     -------

@@ -42,6 +42,7 @@ def static_comparison(
     batch_size: int = PAPER_PROTOCOL.batch_size,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     analyzer: Any = None,
     measure: Callable[..., dict] | None = None,
     n_jobs: int | None = None,
@@ -53,9 +54,9 @@ def static_comparison(
 
     The static comparison of the study [1]_ (its Tables I-III): xor, linear and random targets
     at widths 4 to 32, four seeds each. Each model is trained on ``n_samples`` examples with an
-    independent test set of the same size as the early-stopping ``eval_set`` (the seed protocol
-    of :func:`sklearn_ka.sweeps.sweep`), and scored by a :class:`~sklearn_ka.KAGeometryAnalyzer`
-    against its own initialisation. See the user guide: :ref:`exp-static` (and
+    independent test set of the same size, the early-stopping ``eval_set`` unless
+    ``monitor="train"`` (the seed protocol of :func:`sklearn_ka.sweeps.sweep`), and scored by a
+    :class:`~sklearn_ka.KAGeometryAnalyzer` against its own initialisation. See the user guide: :ref:`exp-static` (and
     :ref:`training-protocol` for the protocol).
 
     Parameters
@@ -74,6 +75,9 @@ def static_comparison(
         Maximum epochs.
     patience : int, default=50
         Early-stopping patience in epochs.
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors: the independent test set (the ``eval_set``) or the
+        training loss (:ref:`early-stopping-monitor`).
     analyzer : KAGeometryAnalyzer, dict, None or False, default=None
         As in :func:`~sklearn_ka.sweeps.sweep` (``None``: the default analyzer, every observable
         for k = 1, 2, 3 and q1 in {1e-4, 1e-3, 1e-2}).
@@ -111,11 +115,12 @@ def static_comparison(
     [['xor', 4, 0]]
     """
     p = validate_params(dict(widths=widths, n_samples=n_samples, max_epochs=max_epochs, patience=patience,
-                             device=device), _CONSTRAINTS, owner="static_comparison")
+                             monitor=monitor, device=device), _CONSTRAINTS, owner="static_comparison")
     grid = protocol_grid(batch_size=batch_size, max_epochs=p["max_epochs"], patience=p["patience"],
                          device=p["device"], hidden_units=p["widths"])
     return sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=make_analyzer(analyzer),
-                 measure=measure, n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose)
+                 measure=measure, n_samples=p["n_samples"], n_jobs=n_jobs, store=store, verbose=verbose,
+                 monitor=p["monitor"])
 
 
 def _stats(values):

@@ -84,6 +84,7 @@ def tails(
     batch_size: int = PAPER_PROTOCOL.batch_size,
     max_epochs: int = PAPER_PROTOCOL.max_epochs,
     patience: int = PAPER_PROTOCOL.patience,
+    monitor: str = "test",
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     verbose: int = 0,
@@ -104,6 +105,9 @@ def tails(
         Ranks q of the thresholds ``u = Q(q)``; ``None``: 0.90, 0.91, ..., 0.99.
     n_samples, batch_size, max_epochs, patience :
         Training protocol (see :func:`static_comparison`).
+    monitor : {"test", "train"}, default="test"
+        The loss early stopping monitors: the independent test set (the ``eval_set``) or the
+        training loss (:ref:`early-stopping-monitor`).
     n_jobs, store, verbose :
         As in :func:`~sklearn_ka.sweeps.sweep`.
     device : str, default="cpu"
@@ -113,7 +117,7 @@ def tails(
     -------
     pandas.DataFrame
         One row per (function, seed, k, model, quantile rank): ``function``, ``hidden_units``,
-        ``seed``, ``train_r2``, ``k``, ``model`` ("trained" or "initial"), ``quantile_rank``,
+        ``seed``, ``monitor``, ``train_r2``, ``k``, ``model`` ("trained" or "initial"), ``quantile_rank``,
         ``threshold`` (``u``), ``mef``, and per (function, seed, k, model) ``fit_slope``,
         ``fit_intercept`` (least squares MEF ~ slope q + intercept) and ``quantile_ratio`` (0.99 / 0.01
         quantile of the minors).
@@ -132,7 +136,8 @@ def tails(
     ['initial', 'trained']
     """
     p = validate_params(dict(minor_sizes=minor_sizes, hidden_units=hidden_units, n_samples=n_samples,
-                             max_epochs=max_epochs, patience=patience, device=device), _CONSTRAINTS, owner="tails")
+                             max_epochs=max_epochs, patience=patience, monitor=monitor, device=device), _CONSTRAINTS,
+                        owner="tails")
     minor_sizes = tuple(p["minor_sizes"])
     if quantile_ranks is not None:
         quantile_ranks = check_sequence("quantile_ranks", quantile_ranks, Reals(0, 1, high_open=True), owner="tails")
@@ -142,7 +147,8 @@ def tails(
                          hidden_units=[p["hidden_units"]])
     df = sweep(grid, functions=function_list(functions), seeds=seeds, analyzer=False, measure=measure,
                n_samples=p["n_samples"], n_jobs=n_jobs,
-               store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]), verbose=verbose)
+               store=measure_store(store, "tails", [minor_sizes, measure.quantile_ranks]), verbose=verbose,
+               monitor=p["monitor"])
     return _points(df)
 
 
@@ -151,7 +157,7 @@ def _points(df):
     rows = []
     for _, r in df.iterrows():
         base = dict(function=r["function"], hidden_units=int(r["hidden_units"]), seed=int(r["seed"]),
-                    train_r2=float(r["train_r2"]))
+                    monitor=r["monitor"], train_r2=float(r["train_r2"]))
         rows += [{**base, **p} for p in json.loads(r["tails_json"])]
     out = pd.DataFrame(rows)
     for c in ("mef", "fit_slope", "fit_intercept", "quantile_ratio"):

@@ -46,6 +46,8 @@ def torch_jacobian(
     *,
     mode: Literal["auto", "forward", "reverse"] = "auto",
     owner: str = "inner_jacobian",
+    device: torch.device | None = None,
+    name: str | None = None,
 ) -> np.ndarray:
     """Jacobian of a torch module or callable ``(n,) -> (m,)`` at every row of ``X``.
 
@@ -59,14 +61,19 @@ def torch_jacobian(
         ``"auto"`` picks forward mode when ``n <= m``, reverse mode otherwise.
     owner : str, default="inner_jacobian"
         The public function computing it, for the error messages.
+    device : torch.device or None, default=None
+        Where ``X`` goes; ``None``: the module's device (the CPU for a callable).
+    name : str or None, default=None
+        The map's name in the error messages; ``None``: its type's name.
 
     Returns
     -------
     J : ndarray of shape (n_samples, m, n), float64
     """
     mode = check_param("mode", mode, [Options("auto", "forward", "reverse")])
-    fn, device = _prepare(model)
-    name = type(model).__name__
+    fn, found = _prepare(model)
+    device = found if device is None else device
+    name = type(model).__name__ if name is None else name
     Xt = torch.as_tensor(np.ascontiguousarray(X), dtype=torch.float64, device=device)
     n = Xt.shape[1]
     try:

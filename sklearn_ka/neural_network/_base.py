@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .._utils import (
     PAPER_PROTOCOL,
+    Callables,
     InstanceOf,
     Integers,
     InvalidParameterError,
@@ -28,6 +29,7 @@ from .._utils import (
     check_device,
     check_random_state,
     check_real,
+    check_sequence,
     draw_seeds,
     resolve_device,
     resolve_dtype,
@@ -120,6 +122,22 @@ def _check_representable(values, name, dtype, owner):
             f"dtype='float64'.")
 
 
+def _squeeze_outputs(params):
+    """``(A, a, B, b)`` with ``B (m, 1)`` and ``b (1,)`` of one output squeezed to ``(m,)`` and ``()``."""
+    A, a, B, b = (np.asarray(p, dtype=np.float64) for p in params)
+    if B.ndim == 2 and B.shape[1] == 1:
+        B, b = B[:, 0], b.reshape(())
+    return A, a, B, b
+
+
+def _check_snapshot_epochs(name, value, owner=None):
+    """Epochs at which to keep the parameters: None or a non-empty sequence of integers >= 1, sorted."""
+    if value is None:
+        return None
+    epochs = check_sequence(name, value, Integers(1), owner=owner)
+    return tuple(sorted(set(int(e) for e in epochs)))
+
+
 def _draw_initial_parameters(n, m, n_outputs, seed, dtype):
     """The initialisation of the study: ``A ~ N(0, 1/n)``, ``B ~ N(0, 1/m)``, zero biases.
 
@@ -156,10 +174,14 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "random_state": _check_random_state,
         "verbose": [Integers(0)],
         "error_on_divergence": [InstanceOf((bool, np.bool_), "a bool")],
+        "snapshot_epochs": _check_snapshot_epochs,
+        "warm_start": [InstanceOf((bool, np.bool_), "a bool")],
+        "callback": [Callables(), None],
     }
 
     def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
-                 tol, validation_fraction, dtype, device, random_state, verbose, error_on_divergence):
+                 tol, validation_fraction, dtype, device, random_state, verbose, error_on_divergence,
+                 snapshot_epochs, warm_start, callback):
         # the parameters both estimators share; each subclass lists its own in its signature
         self.hidden_units = hidden_units
         self.activation = activation
@@ -176,6 +198,9 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.random_state = random_state
         self.verbose = verbose
         self.error_on_divergence = error_on_divergence
+        self.snapshot_epochs = snapshot_epochs
+        self.warm_start = warm_start
+        self.callback = callback
 
     def _encode_targets(self, y, fitting):
         return y
@@ -187,7 +212,8 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return H @ self.coefs_[1] + self.intercepts_[1]
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None) -> Self:
+    def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None,
+            sample_weight: ArrayLike | None = None) -> Self:
         """Train the model on ``(X, y)``.
 
         See the user guide, :ref:`training-protocol` and :ref:`training-early-stopping`.
@@ -200,6 +226,10 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Training targets (class labels for the classifier).
         eval_set : tuple (X_val, y_val) or None
             Held-out data whose loss is monitored for early stopping.
+        sample_weight : array-like of shape (n_samples,) or None
+            Non-negative weights of the training samples: each mini-batch loss, the recorded
+            training loss and score are weighted means (the monitored ``eval_set`` is unweighted;
+            a ``validation_fraction`` split keeps the weights of its samples).
 
         Returns
         -------
@@ -222,7 +252,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         from ._fit_many import fit_many
 
-        fit_many([self], X, y, eval_set=eval_set)
+        fit_many([self], X, y, eval_set=eval_set, sample_weight=sample_weight)
         return self
 
     def _validate_params(self):
@@ -238,9 +268,10 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         names = ("activation", "learning_rate", "betas", "epsilon", "max_epochs", "patience", "tol", "dtype",
                  "device", "verbose")
         return {name: params[name] for name in names} | {"snapshot_r2": params.get("snapshot_r2"),
+                                                         "snapshot_epochs": params["snapshot_epochs"],
                                                          "loss": self._loss}
 
-    def _check_training_data(self, X, y, dtype):
+    def _check_training_data(self, X, y, dtype, keep_classes=False):
         owner = type(self).__name__
         numeric_y = self._loss == "squared_error"
         try:
@@ -254,7 +285,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             raise _numeric_error(owner, "X", X, _X_HINT) from None
         if numeric_y and np.asarray(y).dtype.kind not in "biuf" and _first_non_number(y) is not None:
             raise _numeric_error(owner, "y", y, _Y_HINT)  # strings pass scikit-learn's y_numeric untouched
-        y = self._encode_targets(column_or_1d(y, warn=True), fitting=True)
+        y = self._encode_targets(column_or_1d(y, warn=True), fitting=not keep_classes)
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: at least 2 samples are required, got 1 sample.")
         X = X.astype(np.float64, copy=False)
@@ -287,8 +318,8 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             _check_representable(y_val, "eval_set y_val", dtype, owner)
         return X_val, y_val
 
-    def _split_validation(self, X, y, fraction, seed):
-        """Hold out ``fraction`` of the training data, drawn with ``default_rng(seed)``."""
+    def _split_validation(self, X, y, fraction, seed, weights=None):
+        """Hold out ``fraction`` of the training data, drawn with ``default_rng(seed)`` (and the weights' split)."""
         n_val = int(round(fraction * X.shape[0]))
         if n_val < 1 or X.shape[0] - n_val < 1:
             raise ValueError(
@@ -296,7 +327,8 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 f"sample out of {X.shape[0]}."
             )
         perm = np.random.default_rng(seed).permutation(X.shape[0])
-        return X[perm[n_val:]], y[perm[n_val:]], X[perm[:n_val]], y[perm[:n_val]]
+        train_weights = None if weights is None else weights[perm[n_val:]]
+        return X[perm[n_val:]], y[perm[n_val:]], X[perm[:n_val]], y[perm[:n_val]], train_weights
 
     def _resolve_batch_size(self, batch_size, X, y, X_val, y_val):
         """The mini-batch size for ``n_train`` samples; ``"critical"`` estimates it first."""
@@ -339,28 +371,72 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                               n_val_samples=0 if X_val is None else X_val.shape[0], itemsize=itemsize,
                               owner=type(self).__name__)
 
-    def _prepare_fit(self, X, y, eval_set=None, data_key=None):
+    def _prepare_fit(self, X, y, eval_set=None, data_key=None, sample_weight=None):
         """Validate parameters and data, draw the initialisation: return a :class:`FitPlan`."""
         params = self._validate_params()
         engine_kwargs = self._engine_kwargs(params)
         dtype = engine_kwargs["dtype"]
         check_adam_step(params["learning_rate"], params["betas"], dtype, owner=type(self).__name__)
-        X, y = self._check_training_data(X, y, dtype)
+        warm = self._warm_start_state(params)
+        X, y = self._check_training_data(X, y, dtype, keep_classes=warm is not None)
+        weights = None if sample_weight is None else self._check_weights(sample_weight, X)
         init_seed, shuffle_seed, split_seed = (int(s) for s in draw_seeds(params["random_state"], 3))
         X_val = y_val = None
         if eval_set is not None:
             X_val, y_val = self._check_eval_set(eval_set, dtype)
         elif params["validation_fraction"] is not None:
-            X, y, X_val, y_val = self._split_validation(X, y, params["validation_fraction"], split_seed)
+            X, y, X_val, y_val, weights = self._split_validation(X, y, params["validation_fraction"], split_seed,
+                                                                 weights)
             data_key = None
         self._check_memory(params, X, X_val, dtype.itemsize)
         params0 = _draw_initial_parameters(X.shape[1], params["hidden_units"], self._n_outputs, init_seed,
                                            engine_kwargs["dtype"])
+        initial = params0
+        if warm is not None:
+            params0, initial = self._warm_start_parameters(warm, X.shape[1], dtype), warm[1]
         batch_size = self._resolve_batch_size(params["batch_size"], X, y, X_val, y_val)
         if params["batch_size"] != "critical" and hasattr(self, "critical_batch_size_"):
             del self.critical_batch_size_, self.critical_batch_estimate_
         return FitPlan(self, X, y, X_val, y_val, params0, shuffle_seed, batch_size, engine_kwargs,
-                       data_key if data_key is not None else (id(X),))
+                       data_key if data_key is not None else (id(X),), sample_weight=weights, initial=initial)
+
+    def _warm_start_state(self, params):
+        """With ``warm_start`` on a fitted estimator: its (weights, initial weights, classes); else None."""
+        if not params["warm_start"] or not hasattr(self, "coefs_"):
+            return None
+        initial = (self.initial_coefs_[0], self.initial_intercepts_[0], self.initial_coefs_[1],
+                   self.initial_intercepts_[1])
+        return (self.coefs_, self.intercepts_), _squeeze_outputs(initial), getattr(self, "classes_", None)
+
+    def _warm_start_parameters(self, warm, n_features, dtype):
+        """The fitted weights as the starting point, after checking they fit the data and settings."""
+        (coefs, intercepts), _, _ = warm
+        owner = type(self).__name__
+        if coefs[0].shape != (n_features, self.hidden_units) or coefs[1].shape[1] != self._n_outputs:
+            raise ValueError(
+                f"{owner}: warm_start=True continues from the fitted weights of shape {coefs[0].shape} with "
+                f"{coefs[1].shape[1]} output(s), but this fit has {n_features} features, hidden_units="
+                f"{self.hidden_units} and {self._n_outputs} output(s). Fit with warm_start=False to start anew.")
+        start = _squeeze_outputs((coefs[0], intercepts[0], coefs[1], intercepts[1]))
+        np_dtype = np.float32 if dtype.itemsize == 4 else np.float64
+        return tuple(np.asarray(p, dtype=np.float64).astype(np_dtype).astype(np.float64) for p in start)
+
+    def _check_weights(self, sample_weight, X):
+        owner = type(self).__name__
+        accepted = (f"sample_weight must be None or an array of shape (n_samples,) = ({X.shape[0]},) of finite, "
+                    f"non-negative numbers, not all zero")
+        try:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+        except (ValueError, TypeError):
+            raise ValueError(f"{owner}: {accepted}; got {type(sample_weight).__name__} values that are not "
+                             f"numbers.") from None
+        problem = (f"got shape {weights.shape}" if weights.shape != (X.shape[0],)
+                   else "it holds NaN or infinity" if not np.all(np.isfinite(weights))
+                   else "it holds negative values" if np.any(weights < 0)
+                   else "every weight is zero" if not np.any(weights > 0) else None)
+        if problem:
+            raise ValueError(f"{owner}: {accepted}; {problem}.")
+        return weights
 
     def _finish_fit(self, plan, result):
         """Store the engine's result as fitted attributes."""
@@ -373,7 +449,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return [A[:, :m].copy(), B[:m].reshape(m, C).copy()], [a[:m].copy(), np.asarray(b, float).reshape(C).copy()]
 
         self.coefs_, self.intercepts_ = layers(result.params)
-        A0, a0, B0, b0 = plan.params0
+        A0, a0, B0, b0 = plan.initial
         self.initial_coefs_ = [A0.copy(), B0.reshape(m, C).copy()]
         self.initial_intercepts_ = [a0.copy(), np.asarray(b0, float).reshape(C).copy()]
         self.n_epochs_ = self.n_iter_ = result.n_epochs
@@ -394,6 +470,15 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                                         "coefs": coefs, "intercepts": intercepts})
         elif hasattr(self, "snapshots_"):
             del self.snapshots_
+        if plan.engine_kwargs.get("snapshot_epochs") is not None:
+            score = "train_r2" if self._loss == "squared_error" else "train_accuracy"
+            self.epoch_snapshots_ = []
+            for snap in result.epoch_snapshots:
+                coefs, intercepts = layers(snap["params"])
+                self.epoch_snapshots_.append({"epoch": snap["epoch"], score: snap[score], "coefs": coefs,
+                                              "intercepts": intercepts})
+        elif hasattr(self, "epoch_snapshots_"):
+            del self.epoch_snapshots_
         return self
 
     def _divergence_message(self, plan, label):

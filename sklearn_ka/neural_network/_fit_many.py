@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from numpy.typing import ArrayLike
+from sklearn.exceptions import ConvergenceWarning
 
 from .._utils import (
+    Callables,
     Integers,
     Options,
     check_n_jobs,
     memory_budget,
-    torch_threads,
     validate_params,
 )
+from ..engine import CPU_MAX_UNITS, EpochInfo, requested_stops
 from ._stacking import stack_nbytes, train_plans
 
 if TYPE_CHECKING:
@@ -27,11 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["fit_many"]
 
-# "auto" stack size on the CPU: the per-model cost of width-32 models is lowest from about 12 to
-# 24 models in one stack and doubles at 48, when the stacked tensors leave the caches (measured
-# on a 2-core machine). On a GPU one stack holds every model.
-_CPU_STACK = 16
-
 def _check_n_jobs(name, value):
     return check_n_jobs(value, name=name, owner="fit_many")
 
@@ -39,7 +38,8 @@ def _check_n_jobs(name, value):
 _CONSTRAINTS = {
     "n_jobs": _check_n_jobs,
     "n_threads": [Integers(1), Options("auto"), None],
-    "max_stack": [Integers(1), Options("auto"), None],
+    "max_units": [Integers(1), Options("auto"), None],
+    "callback": [Callables(), None],
 }
 
 
@@ -49,9 +49,11 @@ def fit_many(
     y: ArrayLike | Sequence[ArrayLike],
     eval_set: tuple[ArrayLike, ArrayLike] | Sequence[tuple[ArrayLike, ArrayLike]] | None = None,
     *,
+    sample_weight: ArrayLike | Sequence[ArrayLike] | None = None,
     n_jobs: int | None = None,
     n_threads: int | str | None = "auto",
-    max_stack: int | str | None = "auto",
+    max_units: int | str | None = "auto",
+    callback: Callable[[EpochInfo], object] | None = None,
 ) -> list[_Estimator]:
     """Fit many :class:`ShallowMLPRegressor` at once; each ends as its own ``fit`` would.
 
@@ -59,13 +61,13 @@ def fit_many(
     :ref:`training`, for the model and its training protocol.
 
     Estimators whose settings allow it (same data shapes, batch size, activation, optimiser
-    settings, epochs, patience, precision and device) train together in stacked runs of
-    :func:`sklearn_ka.engine.train_stacked`: one loop over a leading model axis, each model with
-    its own initialisation, shuffling stream, Adam state, early stopping and best weights.
-    Estimator ``i`` ends as ``estimators[i].fit(X, y, eval_set)`` alone would, up to float
-    rounding. On the CPU, models of one width train together, in stacks of at most
-    ``max_stack``; on a GPU all widths share one stack, zero-padded to the widest (padded units
-    stay exactly zero).
+    settings, epochs, patience, precision and device) train together in one run of
+    :func:`sklearn_ka.engine.train_models`: the hidden units of every model, whatever its width,
+    sit side by side in one stack without padding, each model with its own initialisation,
+    shuffling stream, Adam state, early stopping and best weights. When the models hold more
+    hidden units than ``max_units``, the others queue and join the stack as models stop
+    (continuous batching). Estimator ``i`` ends as ``estimators[i].fit(X, y, eval_set)`` alone
+    would, up to float rounding.
 
     Parameters
     ----------
@@ -75,17 +77,26 @@ def fit_many(
     y : array-like of shape (n_samples,), or a list of such, one per estimator
     eval_set : tuple (X_val, y_val), a list of such tuples (one per estimator), or None
         Monitored held-out data. With per-estimator ``X``, pass per-estimator ``eval_set``.
+    sample_weight : array-like of shape (n_samples,), a list of such (one per estimator), or None
+        Weights of the training samples: each mini-batch loss, the recorded training loss and
+        R^2 are weighted means.
     n_jobs : int or None, default=None
-        Stacked runs trained concurrently, in joblib threads (torch releases the GIL), each
-        with one torch thread. ``None`` means 1. The grouping into stacks does not depend on
-        it, so neither do the results.
+        Stacks trained concurrently in threads (torch releases the GIL), each with one torch
+        thread, taking models from one shared queue. ``None`` means 1. The results do not depend
+        on it beyond float rounding.
     n_threads : int, "auto" or None, default="auto"
-        Torch threads of each stacked run when ``n_jobs`` is 1 (see
-        :func:`sklearn_ka.engine.train_stacked`).
-    max_stack : int, "auto" or None, default="auto"
-        Most models in one stacked run. ``"auto"`` is 16 on the CPU, where larger stacks leave
-        the caches, and no limit on a GPU; ``None`` is no limit. Grouping changes nothing but
-        float rounding.
+        Torch threads of the stack when ``n_jobs`` is 1 (see
+        :func:`sklearn_ka.engine.train_models`).
+    max_units : int, "auto" or None, default="auto"
+        Most hidden units in one stack. ``"auto"`` is
+        :data:`sklearn_ka.engine.CPU_MAX_UNITS` on the CPU, where larger stacks leave the
+        caches, and no limit on a GPU; ``None`` is no limit. It changes nothing but float rounding.
+    callback : callable or None, default=None
+        Called after every epoch with a :class:`sklearn_ka.engine.EpochInfo` describing every
+        model of the stack (``EpochInfo.models`` are positions in ``estimators``); it may return
+        the models to stop (a boolean mask over ``EpochInfo.models``, or their positions). A
+        stopped model keeps its best weights, with ``stop_reason_ == "callback"``. Estimators'
+        own ``callback`` parameters are called too, each with its own model's row.
 
     Returns
     -------
@@ -95,10 +106,10 @@ def fit_many(
     Raises
     ------
     sklearn_ka._utils.MemoryBudgetError
-        Before any training, when one of the models alone would need more memory than the budget
-        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB). Stacks are kept under the budget: a stack
-        that would exceed it is split into smaller ones, and concurrent stacks (``n_jobs``) are
-        limited to as many as fit in it together, so neither changes the results.
+        Before any training, when one stack would need more memory than the budget
+        (``SKLEARN_KA_MEMORY_BUDGET``, default 4 GiB). ``max_units`` is lowered until a stack
+        fits, and concurrent stacks (``n_jobs``) are limited to as many as fit in it together,
+        so neither changes the results.
     FloatingPointError
         When the training of an estimator with ``error_on_divergence=True`` diverged (after every
         estimator has been fitted).
@@ -106,30 +117,100 @@ def fit_many(
     Warns
     -----
     sklearn.exceptions.ConvergenceWarning
-        One per estimator whose training diverged (its loss became NaN or infinite), naming it
-        by its index.
+        One per estimator whose training diverged (its loss became NaN or infinite), and one per
+        estimator stopped by ``max_epochs`` before early stopping, naming it by its index.
     """
     estimators = _check_estimators(estimators)
-    checked = validate_params({"n_jobs": n_jobs, "n_threads": n_threads, "max_stack": max_stack}, _CONSTRAINTS,
-                              owner="fit_many")
-    n_jobs, n_threads, max_stack = checked["n_jobs"], checked["n_threads"], checked["max_stack"]
-    plans = _prepare_plans(estimators, X, y, eval_set)
+    checked = validate_params({"n_jobs": n_jobs, "n_threads": n_threads, "max_units": max_units,
+                               "callback": callback}, _CONSTRAINTS, owner="fit_many")
+    plans = _prepare_plans(estimators, X, y, eval_set, sample_weight)
     budget = memory_budget()
-    stacks = _stacks(plans, max_stack, budget)
-    # concurrent stacks share the budget: run at most as many at once as fit in it together
-    together = max(1, budget // max(stack_nbytes(stack) for stack in stacks))
-    n_workers = min(effective_n_jobs(n_jobs), len(stacks), together)
-    if n_workers > 1:
-        with torch_threads(1):
-            results = Parallel(n_jobs=n_workers, prefer="threads")(
-                delayed(train_plans)(stack, None) for stack in stacks)
-    else:
-        results = [train_plans(stack, n_threads) for stack in stacks]
-    for stack, stack_results in zip(stacks, results):
-        for plan, result in zip(stack, stack_results):
+    for group in _groups(plans):
+        results = _train_group(group, checked, budget)
+        for plan, result in zip(group, results):
             plan.estimator._finish_fit(plan, result)
     _report_divergence(plans)
+    _report_max_epochs(plans)
     return estimators
+
+
+def _groups(plans):
+    """Plans whose settings let them train in one run, in order of first appearance."""
+    groups = defaultdict(list)
+    for plan in plans:
+        groups[plan.group_key].append(plan)
+    return list(groups.values())
+
+
+def _train_group(group, checked, budget):
+    """Train one group: the stack size and the number of workers chosen to fit the memory budget."""
+    device = group[0].engine_kwargs["device"]
+    jobs = effective_n_jobs(checked["n_jobs"]) if checked["n_jobs"] is not None else 1
+    units = checked["max_units"]
+    if units == "auto":
+        units = CPU_MAX_UNITS if device.type == "cpu" else None
+    total, widest = sum(p.width for p in group), max(p.width for p in group)
+    if jobs > 1:  # spread the models over the workers, which take them from one queue
+        units = max(widest, min(units or total, -(-total // jobs)))
+    units = _budget_units(group, total if units is None else min(units, total), budget)
+    together = max(1, budget // stack_nbytes(group, max_units=units))
+    n_workers = max(1, min(jobs, together, len(group), -(-total // units)))
+    callback = _callbacks(group, checked["callback"])
+    return train_plans(group, checked["n_threads"], n_jobs=n_workers, max_units=units, callback=callback)
+
+
+def _budget_units(group, units, budget):
+    """The largest stack size up to ``units`` whose stack fits the memory budget (at least the widest model)."""
+    lo, hi = max(p.width for p in group), units
+    if hi <= lo or stack_nbytes(group, max_units=hi) <= budget:
+        return max(lo, hi)
+    while lo < hi:  # the estimate grows with the units in the stack
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if stack_nbytes(group, max_units=mid) <= budget else (lo, mid - 1)
+    return lo
+
+
+def _callbacks(group, callback):
+    """One engine callback: ``fit_many``'s (positions in its list) and each estimator's own."""
+    own = [(i, p.estimator.callback) for i, p in enumerate(group) if getattr(p.estimator, "callback", None)]
+    if callback is None and not own:
+        return None
+    positions = np.array([p.position for p in group])
+
+    def call(info):
+        stop = np.zeros(len(info.models), dtype=bool)
+        if callback is not None:
+            mask = requested_stops(callback, replace(info, models=positions[info.models]))
+            stop |= False if mask is None else mask
+        for i, est_callback in own:
+            row = np.flatnonzero(info.models == i)
+            if row.size:
+                mask = requested_stops(est_callback, _rows(info, row, positions))
+                stop[row] |= False if mask is None else mask
+        return stop
+
+    return call
+
+
+def _rows(info, row, positions):
+    """The part of ``info`` about the models at ``row``."""
+    return replace(info, models=positions[info.models[row]], epochs=info.epochs[row],
+                   train_loss=info.train_loss[row], monitored_loss=info.monitored_loss[row],
+                   train_score=info.train_score[row], monitored_score=info.monitored_score[row],
+                   best_monitored_loss=info.best_monitored_loss[row])
+
+
+def _report_max_epochs(plans):
+    """Warn for each model that ``max_epochs`` stopped before early stopping did."""
+    for i, plan in enumerate(plans):
+        est = plan.estimator
+        if est.stop_reason_ != "max_epochs":
+            continue
+        label = type(est).__name__ if len(plans) == 1 else f"fit_many: estimators[{i}] ({type(est).__name__})"
+        warnings.warn(f"{label}: training stopped at max_epochs={est.n_epochs_} before early stopping (the "
+                      f"monitored loss improved within the last patience={plan.engine_kwargs['patience']} "
+                      f"epochs); the model may not have converged. Raise max_epochs, or pass it knowingly.",
+                      ConvergenceWarning, stacklevel=3)
 
 
 def _report_divergence(plans):
@@ -177,7 +258,7 @@ def _per_estimator(data, n_estimators, name):
     return False
 
 
-def _prepare_plans(estimators, X, y, eval_set):
+def _prepare_plans(estimators, X, y, eval_set, sample_weight=None):
     """Each estimator's fit plan, on the shared data or on its own."""
     K = len(estimators)
     per_x = _per_estimator(X, K, "X")
@@ -192,45 +273,19 @@ def _prepare_plans(estimators, X, y, eval_set):
         raise ValueError(
             "With per-estimator X, eval_set must be None or a list with one (X_val, y_val) pair per estimator."
         )
-    return [
+    per_weight = per_x and sample_weight is not None
+    if per_weight and not (isinstance(sample_weight, (list, tuple)) and len(sample_weight) == K):
+        raise ValueError("With per-estimator X, sample_weight must be None or a list with one array per estimator.")
+    plans = [
         est._prepare_fit(
             X[i] if per_x else X,
             y[i] if per_y else y,
             eval_set[i] if per_eval else eval_set,
             data_key=None if per_x or per_eval else ("shared",),
+            sample_weight=sample_weight[i] if per_weight else sample_weight,
         )
         for i, est in enumerate(estimators)
     ]
-
-
-def _stacks(plans, max_stack, budget):
-    """Group the plans into stacked runs, each under the memory ``budget``, widest first."""
-    groups = defaultdict(list)
-    for plan in plans:
-        cpu = plan.engine_kwargs["device"].type == "cpu"
-        # on the CPU padding costs compute, so widths train apart; on a GPU one stack is best
-        groups[plan.group_key + ((plan.width,) if cpu else ())].append(plan)
-    stacks = []
-    for group in groups.values():
-        cap = _stack_cap(max_stack, group[0].engine_kwargs["device"]) or len(group)
-        cap = min(cap, _budget_cap(group, budget))
-        stacks += [group[start : start + cap] for start in range(0, len(group), cap)]
-    # widest first: the costliest stacks start early when they run concurrently
-    stacks.sort(key=lambda st: -max(p.width for p in st))
-    return stacks
-
-
-def _budget_cap(group, budget):
-    """The most models of ``group`` (widest first) whose stack fits the memory budget; at least 1."""
-    group = sorted(group, key=lambda p: -p.width)
-    lo, hi = 1, len(group)
-    while lo < hi:  # the estimate grows with the number of models
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if stack_nbytes(group[:mid]) <= budget else (lo, mid - 1)
-    return lo
-
-
-def _stack_cap(max_stack, device):
-    if max_stack == "auto":
-        return _CPU_STACK if device.type == "cpu" else None
-    return max_stack
+    for i, plan in enumerate(plans):
+        plan.position = i
+    return plans

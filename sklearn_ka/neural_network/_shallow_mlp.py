@@ -7,6 +7,7 @@ guide, :ref:`training`. What both estimators share lives in ``_base``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._utils import PAPER_PROTOCOL, InstanceOf, InvalidParameterError
+from ..engine import EpochInfo
 from ._base import BaseShallowMLP
 
 __all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
@@ -95,7 +97,8 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
     random_state : int, RandomState instance or None, default=None
         Fixes the initialisation, the shuffling stream and the validation split.
     verbose : int, default=0
-        Progress messages while training when positive.
+        A progress bar (tqdm) while training when positive: models still training and the best
+        monitored loss.
     error_on_divergence : bool, default=False
         What happens when the training loss becomes NaN or infinite (training diverged, e.g. on
         data of a huge scale or with a too large ``learning_rate``): training stops and the model
@@ -105,6 +108,18 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         :class:`FloatingPointError` with the same message instead. Data whose values the
         training precision cannot represent (beyond about 3.4e38 in float32) are refused before
         training with a :class:`ValueError`, whatever this setting.
+    snapshot_epochs : array-like of int or None, default=None
+        Epochs at whose end the parameters are kept in ``epoch_snapshots_`` (beside the
+        ``snapshot_r2`` levels).
+    warm_start : bool, default=False
+        When True and the estimator is fitted, :meth:`fit` continues from the fitted weights
+        (with a fresh Adam state and the shuffling stream of ``random_state``, as a new fit
+        would have); ``initial_coefs_`` keep the first fit's initialisation, so the baseline of
+        the KA analysis stays the untrained network.
+    callback : callable or None, default=None
+        Called after every epoch with a :class:`sklearn_ka.engine.EpochInfo` holding this
+        model's epoch, losses and scores (one row); returning ``True`` (or ``[True]``) stops
+        training, keeping the best weights, with ``stop_reason_ == "callback"``.
 
     Attributes
     ----------
@@ -134,9 +149,13 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         Only with ``batch_size="critical"``; the estimate object is ``critical_batch_estimate_``.
     snapshots_ : list of dict
         Only with ``snapshot_r2``: ``level``, ``epoch``, ``train_r2``, ``coefs``, ``intercepts``.
+    epoch_snapshots_ : list of dict
+        Only with ``snapshot_epochs``: ``epoch``, ``train_r2``, ``coefs``, ``intercepts`` for each
+        epoch reached.
     stop_reason_ : str
-        ``"patience"``, ``"max_epochs"`` or ``"non_finite"`` (the training loss became NaN or
-        infinite; see ``error_on_divergence``).
+        ``"patience"``, ``"max_epochs"`` (with a :class:`~sklearn.exceptions.ConvergenceWarning`),
+        ``"non_finite"`` (the training loss became NaN or infinite; see ``error_on_divergence``)
+        or ``"callback"``.
     fit_time_ : float
         Wall time of training in seconds (of the stacked run, when trained by :func:`fit_many`).
 
@@ -177,12 +196,16 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         error_on_divergence: bool = False,
+        snapshot_epochs: ArrayLike | None = None,
+        warm_start: bool = False,
+        callback: Callable[[EpochInfo], object] | None = None,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
-            verbose=verbose, error_on_divergence=error_on_divergence,
+            verbose=verbose, error_on_divergence=error_on_divergence, snapshot_epochs=snapshot_epochs,
+            warm_start=warm_start, callback=callback,
         )
         self.snapshot_r2 = snapshot_r2
         self.critical_batch_params = critical_batch_params
@@ -237,6 +260,11 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
     error_on_divergence : bool, default=False
+    snapshot_epochs : array-like of int or None, default=None
+        Epochs at whose end the parameters are kept in ``epoch_snapshots_`` (with
+        ``train_accuracy``).
+    warm_start : bool, default=False
+    callback : callable or None, default=None
         See :class:`ShallowMLPRegressor` for each.
 
     Attributes
@@ -281,12 +309,16 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         error_on_divergence: bool = False,
+        snapshot_epochs: ArrayLike | None = None,
+        warm_start: bool = False,
+        callback: Callable[[EpochInfo], object] | None = None,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
-            verbose=verbose, error_on_divergence=error_on_divergence,
+            verbose=verbose, error_on_divergence=error_on_divergence, snapshot_epochs=snapshot_epochs,
+            warm_start=warm_start, callback=callback,
         )
 
     @property

@@ -2,7 +2,7 @@
 
 An estimator's :meth:`_prepare_fit` resolves its parameters, data and initialisation into a
 :class:`FitPlan`; plans whose settings agree (:attr:`FitPlan.group_key`) train together in one
-call of :func:`~sklearn_ka.engine.train_stacked` (:func:`train_plans`), and each estimator then
+call of :func:`~sklearn_ka.engine.train_models` (:func:`train_plans`), and each estimator then
 reads its own result back.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import train_stacked, training_nbytes
+from ..engine import largest_stack, train_models, training_nbytes
 
 __all__ = ["FitPlan", "stack_nbytes", "train_plans"]
 
@@ -31,6 +31,13 @@ class FitPlan:
     batch_size: int
     engine_kwargs: dict
     data_key: tuple  # identifies shared data objects across plans
+    sample_weight: np.ndarray | None = None
+    position: int = 0  # index in the caller's list of estimators
+    initial: tuple | None = None  # the initialisation remembered as the baseline (params0 unless warm-started)
+
+    def __post_init__(self):
+        if self.initial is None:
+            self.initial = self.params0
 
     @property
     def width(self) -> int:
@@ -52,58 +59,48 @@ class FitPlan:
             kw["activation"], kw["learning_rate"], kw["betas"], kw["epsilon"], kw["max_epochs"],
             kw["patience"], kw["tol"], str(kw["dtype"]), str(kw["device"]),
             None if snap is None else tuple(snap), kw["loss"], self.params0[2].shape[1:],
+            None if kw.get("snapshot_epochs") is None else tuple(kw["snapshot_epochs"]),
+            self.sample_weight is None,
         )
 
 
-def _pad(arrays, width, axis=-1):
-    """Stack arrays, zero-padding their hidden-unit ``axis`` to ``width``."""
-    shape = list(arrays[0].shape)
-    shape[axis] = width
-    out = np.zeros([len(arrays)] + shape)
-    for i, v in enumerate(arrays):
-        index = [slice(None)] * v.ndim
-        index[axis] = slice(0, v.shape[axis])
-        out[(i, *index)] = v
-    return out
-
-
 def _stacked_data(plans):
-    """``(X, y, X_val, y_val)`` with a leading axis: 1 when all plans share their data, else K."""
-    if all(p.data_key == ("shared",) for p in plans):
-        p0 = plans[0]
-        return (p0.X[None], p0.y[None], None if p0.X_val is None else p0.X_val[None],
-                None if p0.y_val is None else p0.y_val[None])
+    """``(X, y, X_val, y_val, sample_weight, data_index)``: the distinct data sets and each plan's one."""
+    keys = {}
+    for p in plans:
+        keys.setdefault(p.data_key, p)
+    first = list(keys.values())
+    index = [list(keys).index(p.data_key) for p in plans]
 
     def stack(name):
-        return None if getattr(plans[0], name) is None else np.stack([getattr(p, name) for p in plans])
+        return None if getattr(first[0], name) is None else np.stack([getattr(p, name) for p in first])
 
-    return stack("X"), stack("y"), stack("X_val"), stack("y_val")
+    return stack("X"), stack("y"), stack("X_val"), stack("y_val"), stack("sample_weight"), index
 
 
-def stack_nbytes(plans: list[FitPlan], batch_size: int | None = None) -> int:
-    """The estimated peak memory of training ``plans`` in one stacked run (see ``training_nbytes``)."""
+def stack_nbytes(plans: list[FitPlan], batch_size: int | None = None, max_units: int | None = None) -> int:
+    """The estimated peak memory of training ``plans`` in stacks of ``max_units`` units (see ``training_nbytes``)."""
     p0 = plans[0]
+    n_units, n_models = largest_stack([p.width for p in plans], max_units)
     return training_nbytes(
-        n_models=len(plans), n_samples=p0.X.shape[0], n_features=p0.X.shape[1], width=max(p.width for p in plans),
+        n_models=n_models, n_samples=p0.X.shape[0], n_features=p0.X.shape[1], width=max(p.width for p in plans),
         batch_size=p0.batch_size if batch_size is None else batch_size, n_outputs=p0.n_outputs,
         n_val_samples=0 if p0.X_val is None else p0.X_val.shape[0],
-        shared_data=all(p.data_key == ("shared",) for p in plans), itemsize=p0.engine_kwargs["dtype"].itemsize)
+        shared_data=len({p.data_key for p in plans}) == 1, itemsize=p0.engine_kwargs["dtype"].itemsize,
+        n_units=n_units)
 
 
-def train_plans(plans: list[FitPlan], n_threads="auto", **overrides):
-    """Train the plans in one stacked run; ``overrides`` replace engine keyword arguments.
+def train_plans(plans: list[FitPlan], n_threads="auto", n_jobs=1, max_units="auto", callback=None, **overrides):
+    """Train the plans in one run of :func:`~sklearn_ka.engine.train_models`; ``overrides`` replace its settings.
 
-    Models of different widths are zero-padded to the widest (the padded units stay zero).
-    Returns one :class:`~sklearn_ka.engine.TrainingResult` per plan, in order.
+    All widths share a ragged stack (no padding); plans beyond ``max_units`` hidden units queue
+    and join as others stop. Returns one :class:`~sklearn_ka.engine.TrainingResult` per plan, in
+    order.
     """
-    width = max(p.width for p in plans)
-    A = _pad([p.params0[0] for p in plans], width)
-    a = _pad([p.params0[1] for p in plans], width)
-    B = _pad([p.params0[2] for p in plans], width, axis=0)  # (m,) or (m, n_classes)
-    b = np.stack([p.params0[3] for p in plans])
-    mask = _pad([np.ones(p.width) for p in plans], width)
+    X, y, X_val, y_val, weights, index = _stacked_data(plans)
     kw = dict(plans[0].engine_kwargs, verbose=max(p.engine_kwargs["verbose"] for p in plans),
               batch_size=plans[0].batch_size)
     kw.update(overrides)
-    return train_stacked(A, a, B, b, *_stacked_data(plans), hidden_mask=mask,
-                         shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, **kw)
+    return train_models([p.params0 for p in plans], X, y, X_val, y_val, data_index=index, sample_weight=weights,
+                        shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, n_jobs=n_jobs,
+                        max_units=max_units, callback=callback, **kw)

@@ -1,9 +1,9 @@
 r"""Random rotation ratio, by sampling or by the exact Haar expectation.
 
 Definition (see the user guide, :ref:`obs-rotation-ratio`).  ``M^(k)(x)`` is the largest
-entry of ``J^(k)(x)``; for rotations ``R_1..R_N`` of SO(m) drawn once per analysis,
-``m_p^(k)(x)`` is the largest size-k minor of ``R_p J(x)`` and
-``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))``.
+entry of ``J^(k)(x)``; for Haar rotations ``R_1..R_N`` of SO(m), ``m_p^(k)(x)`` is the largest
+size-k minor of ``R_p J(x)`` and ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))``: the
+denominator is an N-sample estimate of ``E_R max |k-minor of R J(x)|``.
 
 Two methods compute the denominator:
 
@@ -14,29 +14,36 @@ so ``m_p = max_K |det T_K| * max_I |det (R_p Z_K)[I]|``.  The inner maximum over
 ``C(m, k)`` row subsets of the well-conditioned ``R_p Z_K`` is found by pruning with
 Hadamard's inequality; the result is the exact maximum (not an approximation).
 
-``"haar"`` (exact expectation).  Write ``J = U P`` (thin QR, ``U`` m x r orthonormal,
-``r = min(m, n)``).  For Haar ``R``, ``R U`` is Haar-distributed on the Stiefel manifold
-whatever ``U`` is, so the rotated statistics depend on ``J`` only through ``P``, and by
-Cauchy-Binet ``C_k(R J) = C_k(R U) C_k(P)``.
+``"haar"`` (exact expectation where it factorises).  Write ``J = U P`` (thin QR, ``U`` m x r
+orthonormal, ``r = min(m, n)``).  For Haar ``R``, ``R U`` is Haar-distributed on the Stiefel
+manifold whatever ``U`` is, so the rotated statistics depend on ``J`` only through ``P``: the
+minors of ``R J`` are those of ``V P`` with ``V`` a Haar-Stiefel ``m x r`` frame.
 
-* ``k = r`` (``= n`` when ``m >= n``): ``C_r(R U)`` has a single column, so
-  ``max_{I,K} |det (R J)[I, K]| = max_I |det (R U)[I]| * max_K |det P[:, K]|`` and
-  ``E_R[...] = c(m, r) * max_K |det P[:, K]|`` with ``c(m, r) = E max_I |det V[I]|`` over
-  Haar-Stiefel ``V`` (m x r).  For ``k = n`` this is ``c(m, n) sqrt(det J^T J)``.
-  ``c`` is estimated once per ``(m, r)`` by Monte Carlo with a fixed internal seed to a
-  relative standard error <= 0.1 % (:func:`haar_max_minor_constant`, cached).
-* ``k < r``: no closed form; the expectation is estimated with one fixed set of N Stiefel
-  samples ``Q_p`` (m x r), the same for all examples:
-  ``m_p = max |C_k(Q_p) C_k(P)|``.  ``C_k(Q_p)`` is computed once; when it has at most 3
-  columns its rows are reduced to the vertices of the convex hull of ``{+-rows}``
-  (the maximum of ``|x . c|`` over the rows is attained at a hull vertex), which is exact.
+* ``k = r`` (``= n`` when ``m >= n``): by Cauchy-Binet the maximum factorises,
+  ``max_{I,K} |det (V P)[I, K]| = max_I |det V[I]| * max_K |det P[:, K]|``, so
+  ``E[...] = c(m, r) * max_K |det P[:, K]|`` with ``c(m, r) = E max_I |det V[I]|``
+  (:func:`haar_max_minor_constant`: exact for ``r = 1, m - 1, m``, else a shipped or cached
+  Monte Carlo value with a standard error <= 0.1 %).  For ``k = n`` this is
+  ``c(m, n) sqrt(det J^T J)``: no per-example Monte Carlo error at all.
+* ``k < r``: no closed form; the expectation is estimated with N frames per example,
+  ``V_p(x) = O(x) Q_p``: ``Q_1..Q_N`` Haar-Stiefel samples drawn once per analysis and ``O(x)``
+  a Haar rotation of O(m) drawn for the example alone (seeded by the reference's
+  ``example_seed`` and the example's index, so it does not depend on chunking, workers or
+  device).  Each ``V_p(x)`` is exactly Haar-distributed, as in the sampled method; because
+  ``O(x)`` is independent across examples, the frames' Monte Carlo errors are independent across
+  examples given the ``Q_p`` and average out in the mean over examples, where one frame set
+  shared by all examples (the method before per-example rotations) let them add up. The
+  trained and the initial model see the same ``O(x)`` at the same example, so their errors
+  partly cancel in the normalised ratio. The largest minor of each ``V_p(x) P`` is exact
+  (:mod:`._frame_minors`: pruned with Hadamard bounds on the columns and rows; the work grows
+  like ``m C(n, k)`` per frame for the few column subsets the bounds leave, not like
+  ``C(m, k) C(min(m, n), k) C(n, k)``).
 
-Both methods estimate the same quantity; ``"haar"`` is exact for ``k = r`` and cheaper.
+Both methods estimate the same quantity; ``"haar"`` is exact for ``k = r``.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Iterable
@@ -48,7 +55,9 @@ from numpy.typing import ArrayLike
 
 from .._utils import (
     PAPER_PROTOCOL,
+    SEED_HIGH,
     Integers,
+    InvalidParameterError,
     Options,
     as_float64_tensor,
     as_generator,
@@ -59,53 +68,24 @@ from .._utils import (
     like_input,
     validate_params,
 )
-from ..exterior import combination_indices, compound_chain, compound_chain_qp
-from ._haar import _haar_orthonormal, haar_max_minor_constant, haar_rotations
+from ..exterior import combination_indices, compound_chain_qp
+from ._frame_minors import ColumnFrames, max_frame_minors, normalized_columns
+from ._haar import _haar_orthonormal, example_rotations, haar_max_minor_constant, haar_rotations
 from ._max_minor import _CHUNK_BYTES, _max_abs_minor
 from ._rank import _deficient, example_mask, jacobian_scale, rank_tolerance
 
 __all__ = ["RotationReference", "rotation_ratio"]
 
 _CONSTRAINTS = {"method": [Options("haar", "sampled")], "n_rotations": [Integers(1)]}
-# a few MB per step of the haar denominator keeps the product in cache (larger steps are slower)
-_HAAR_STEP_BYTES = 2 << 20
-
-
-def _group_by_size(sizes, max_groups=4):
-    """Split samples into at most ``max_groups`` groups of similar ``sizes``.
-
-    Returns lists of sample indices (ascending size), minimising the padded total
-    ``sum_g len(g) * max size in g`` over cuts between distinct sizes.
-    """
-    sizes = np.asarray(sizes)
-    order = np.argsort(sizes, kind="stable")
-    s = sizes[order]
-    ends = np.flatnonzero(np.diff(s)) + 1  # possible cuts (where the size changes)
-    best, best_cuts = None, ()
-    for g in range(min(max_groups, ends.size + 1)):
-        for cuts in itertools.combinations(ends.tolist(), g):
-            bounds = (0, *cuts, s.size)
-            cost = sum((b - a) * s[b - 1] for a, b in zip(bounds[:-1], bounds[1:]))
-            if best is None or cost < best:
-                best, best_cuts = cost, cuts
-    bounds = (0, *best_cuts, s.size)
-    return [order[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _hull_rows(X):
-    """Indices of rows of X (P, d) that can attain max_I |x_I . c| for some c (exact)."""
-    P, d = X.shape
-    if d == 1:
-        return np.array([int(np.argmax(np.abs(X[:, 0])))])
-    if d > 3 or P <= d + 1:
-        return np.arange(P)
-    try:
-        from scipy.spatial import ConvexHull
-
-        hull = ConvexHull(np.vstack([X, -X]))
-        return np.unique(hull.vertices % P)
-    except Exception:  # degenerate point sets (e.g. flat): keep everything
-        return np.arange(P)
+# working memory of one step of the haar denominator for k < min(m, n): the frames of a group of
+# examples (their O(x) Q_p, and V P in normalised coordinates). With at most 4 column subsets the
+# search is a handful of passes over all frames at once and per-call costs dominate: larger steps
+# (measured: 64 MB, one call per analyzer block, 1.5-2x faster than 8 MB); with many subsets the
+# pruning's arrays are the larger part and smaller steps are faster.
+_FRAME_STEP_BYTES = 8 << 20
+_FEW_SUBSETS_STEP_BYTES = 64 << 20
+# the frames of the last examples asked for are kept up to this size (RotationReference._frames)
+_FRAMES_CACHE_BYTES = 32 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,9 +93,12 @@ class RotationReference:
     """Everything the rotation ratio needs that does not depend on the examples.
 
     Build once per analysis with :meth:`build`; then :func:`rotation_ratio` is a pure
-    function of a chunk of Jacobians and this object, so results do not depend on how
-    examples are chunked.  The rotations are drawn once per analysis and shared by all
-    examples, as in the study [1]_; see the user guide: :ref:`obs-rotation-ratio`.
+    function of a chunk of Jacobians, the examples' indices and this object, so results do not
+    depend on how examples are chunked.  The rotations (``"sampled"``) are drawn once per
+    analysis and shared by all examples, as in the study [1]_; for ``k < min(m, n)`` the
+    ``"haar"`` frames of example ``x`` are ``O(x) Q_p``, the ``Q_p`` drawn once and a rotation
+    ``O(x)`` of its own per example (see :func:`rotation_ratio` and the user guide:
+    :ref:`obs-rotation-ratio`).
 
     Attributes
     ----------
@@ -125,18 +108,16 @@ class RotationReference:
         Minor sizes prepared.
     method : {"haar", "sampled"}
     n_rotations : int
-        N rotations (sampled) or Stiefel samples (haar, used for k < min(m, n)).
+        N: rotations (``"sampled"``), or frames per example (``"haar"``, k < min(m, n)).
     rotations : torch.Tensor or None
         (N, m, m) rotations of SO(m) for ``"sampled"``.
     stiefel : torch.Tensor or None
-        (N, m, r) Haar-Stiefel samples for ``"haar"`` (r = min(m, n)).
-    support : dict
-        ``k ->`` a tuple of groups of samples, each ``(N_g, V_g, C(r, k))``: the rows of
-        ``C_k(Q_p)`` kept after the exact convex-hull reduction (``"haar"``, k < r). Samples
-        are grouped by their number of hull vertices (padded to ``V_g`` by repeating a
-        vertex), so little work is spent on padding; the groups hold the N samples in all.
+        (N, m, r) Haar-Stiefel samples ``Q_p`` for ``"haar"`` (r = min(m, n)).
     constants : dict
         ``k -> (c(m, r), standard error)`` for ``k = r`` (``"haar"``).
+    example_seed : int or None
+        Seed of the per-example rotations ``O(x)`` of ``"haar"`` (drawn from ``random_state``
+        after the ``Q_p``): example ``i`` uses ``numpy.random.default_rng([example_seed, i])``.
 
     References
     ----------
@@ -151,8 +132,8 @@ class RotationReference:
     n_rotations: int
     rotations: torch.Tensor | None = None
     stiefel: torch.Tensor | None = None
-    support: dict = field(default_factory=dict)
     constants: dict = field(default_factory=dict)
+    example_seed: int | None = None
 
     @property
     def r(self) -> int:
@@ -179,17 +160,18 @@ class RotationReference:
         int
             Bytes: ``"sampled"`` holds the ``N`` rotations (``N m^2`` floats, with the Gaussian
             draw and its QR factors) and rotates one example at a time (``N m (n + k + 3)``
-            floats); ``"haar"`` holds ``N`` Stiefel samples (``N m r``) and, for each ``k < r``,
-            the compound matrices ``C_k`` of the samples and their copies (``2 N C(m, k) C(r, k)``)
-            and, where ``C(r, k) > 3`` (no convex-hull reduction of their rows), one example's
-            products with them (``N C(m, k) C(n, k)``).
+            floats); ``"haar"`` holds ``N`` Stiefel samples (``N m r``, with the draw and its QR
+            factors) and, for ``k < r``, works on groups of examples of at most 8 MB (64 MB with
+            at most four column subsets; one example's ``N`` frames, about ``N m (r + 2 n)``
+            floats, if that is more) plus the column
+            factors of a group (``C(n, k) (k^2 + 2)`` floats per example), the pruning's
+            arrays (a few times ``2^18`` floats) and the frames kept for the next call (32 MB).
         """
         N, r = int(n_rotations), min(m, n)
         if method == "sampled":
             return 8 * N * max(4 * m * m, m * (n + max(ks) + 3))
-        compounds = [2 * math.comb(m, k) * math.comb(r, k)
-                     + (math.comb(m, k) * math.comb(n, k) if math.comb(r, k) > 3 else 0) for k in ks if k < r]
-        return 8 * N * (3 * m * r + max(compounds, default=0))
+        frames = [_frame_step(m, n, k, N)[1] + _FRAMES_CACHE_BYTES for k in ks if k < r]
+        return 8 * 3 * N * m * r + max(frames, default=0)
 
     @classmethod
     def check_budget(cls, m: int, n: int, ks: Iterable[int], method: str, n_rotations: int, *,
@@ -269,33 +251,47 @@ class RotationReference:
         if method == "sampled":
             R = torch.from_numpy(haar_rotations(m, n_rotations, rng)).to(device)
             return cls(m, n, ks, method, n_rotations, rotations=R)
-        support, constants = {}, {}
         Q = _haar_orthonormal(n_rotations, m, r, rng)
-        for k in ks:
-            if k == r:
-                c, se, _ = haar_max_minor_constant(m, r)
-                constants[k] = (c, se)
-                continue
-            Ck = compound_chain(Q, k)[-1]  # (N, C(m,k), C(r,k))
-            rows = [_hull_rows(Ck[p].numpy()) for p in range(n_rotations)]
-            groups = []
-            for members in _group_by_size([len(x) for x in rows]):
-                V = max(len(rows[p]) for p in members)
-                idx = np.stack([np.concatenate([rows[p], np.full(V - len(rows[p]), rows[p][0])]) for p in members])
-                groups.append(torch.gather(
-                    Ck[members], 1, torch.from_numpy(idx)[:, :, None].expand(-1, -1, Ck.shape[2])
-                ).to(device))
-            support[k] = tuple(groups)
-        return cls(m, n, ks, method, n_rotations, stiefel=Q.to(device), support=support, constants=constants)
+        example_seed = int(rng.integers(0, SEED_HIGH) if isinstance(rng, np.random.Generator)
+                           else rng.randint(0, SEED_HIGH))
+        constants = {}
+        if r in ks:
+            c, se, _ = haar_max_minor_constant(m, r)
+            constants[r] = (c, se)
+        return cls(m, n, ks, method, n_rotations, stiefel=Q.to(device), constants=constants,
+                   example_seed=example_seed)
+
+    def _frames(self, index: np.ndarray, device: torch.device) -> torch.Tensor:
+        """The frames ``O(x) Q_p`` of the examples ``index`` (``"haar"``), (E, r, N m) on ``device``.
+
+        ``(r N, m) @ (m, m)`` per example. The latest results are kept (up to 32 MB in all): the
+        analyzers ask for the same examples at every minor size and for both models.
+        """
+        key = (str(device), index.tobytes())
+        cache = self.__dict__.setdefault("_frames_cache", {})
+        if key in cache:
+            return cache[key]
+        r, N, m = self.r, self.n_rotations, self.m
+        O = example_rotations(self.example_seed, index, m).to(device)
+        Qt = self.stiefel.to(device).permute(2, 0, 1).reshape(r * N, m)
+        frames = torch.matmul(Qt, O.transpose(1, 2)).view(len(index), r, N * m)
+        size = frames.numel() * 8
+        while cache and size + sum(f.numel() * 8 for f in cache.values()) > _FRAMES_CACHE_BYTES:
+            cache.pop(next(iter(cache)))  # the oldest
+        if size <= _FRAMES_CACHE_BYTES:
+            cache[key] = frames
+        return frames
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_frames_cache", None)  # a cache: not worth sending to workers
+        return state
 
     def to(self, device: str | torch.device) -> RotationReference:
         """A copy with all tensors on ``device``."""
         mv = lambda t: None if t is None else t.to(device)  # noqa: E731
-        return RotationReference(
-            self.m, self.n, self.ks, self.method, self.n_rotations, mv(self.rotations),
-            mv(self.stiefel), {k: tuple(g.to(device) for g in v) for k, v in self.support.items()},
-            dict(self.constants),
-        )
+        return RotationReference(self.m, self.n, self.ks, self.method, self.n_rotations, mv(self.rotations),
+                                 mv(self.stiefel), dict(self.constants), self.example_seed)
 
 
 def _sampled_denominator(J, k, R):
@@ -327,41 +323,65 @@ def _sampled_denominator(J, k, R):
     return out
 
 
-def _haar_denominator(J, k, ref):
+def _frame_step(m, n, k, N):
+    """(examples per step of the frames' search, bytes of one step) for ``k < min(m, n)``."""
+    r, nK = min(m, n), math.comb(n, k)
+    # the frames O(x) Q_p, V P and its squares (or, with few subsets, their columns of every subset)
+    per_example = 8 * N * m * (r + 2 * n + k * min(nK, 4))
+    factors = 8 * nK * (k * k + 2)  # the column factors (ColumnFrames) of one example
+    step = max(1, (_FEW_SUBSETS_STEP_BYTES if nK <= 4 else _FRAME_STEP_BYTES) // (per_example + factors))
+    # and the pruning: a step of (frame, subset) bounds with their indices, and one of Hadamard bounds
+    return step, step * (per_example + factors) + 8 * 10 * (1 << 18) + 8 * 6 * (1 << 13) * m
+
+
+def _canonical_r(J):
+    """The R factor of J with a positive diagonal: the Cholesky factor of J^T J, (B, min(m, n), n)."""
+    _, P = torch.linalg.qr(J)
+    sg = torch.sign(torch.diagonal(P, dim1=-2, dim2=-1))
+    return P * torch.where(sg == 0, torch.ones_like(sg), sg)[..., None]
+
+
+def _haar_denominator(J, k, ref, index):
     B, m, n = J.shape
     r = ref.r
-    _, P = torch.linalg.qr(J)  # (B, r, n)
-    # canonical sign (positive diagonal): P is then the Cholesky factor of J^T J, so the
-    # denominator depends on J only through J^T J (e.g. invariant to permuting units)
-    sg = torch.sign(torch.diagonal(P, dim1=-2, dim2=-1))
-    P = P * torch.where(sg == 0, torch.ones_like(sg), sg)[..., None]
+    # the denominator depends on J only through J^T J (e.g. invariant to permuting units)
+    P = _canonical_r(J)  # (B, r, n)
     if k == r:
         c = ref.constants[k][0]
         if r == n:  # P is square upper triangular: its one r-minor is its diagonal product
             return c * torch.diagonal(P, dim1=-2, dim2=-1).prod(dim=-1).abs()
         Pk = compound_chain_qp(P, r)[-1]  # (B, C(n,r), 1)
         return c * Pk.abs().amax(dim=(1, 2))
-    groups = [X.to(J.device) for X in ref.support[k]]  # (N_g, V_g, d): hull vertices of rows of C_k(Q_p)
-    N = sum(X.shape[0] for X in groups)
-    d = groups[0].shape[2]
-    Qn = math.comb(n, k)
-    # rows ordered (vertex, sample): the maximum over vertices is then a reduction over the
-    # leading axis of a contiguous (V, N_g * Bc * Qn) block, which vectorises across outputs
-    Xvs = [(X.shape[1], X.transpose(0, 1).reshape(-1, d).contiguous()) for X in groups]
-    step = max(1, _HAAR_STEP_BYTES // (8 * max(Xv.shape[0] for _, Xv in Xvs) * Qn))
+    N = ref.n_rotations
+    Pn, norm = normalized_columns(P)
+    step = _frame_step(m, n, k, N)[0]
     out = torch.empty(B, dtype=J.dtype, device=J.device)
-    Pk_all = compound_chain(P, k)[-1]  # (B, d, Qn)
     for s in range(0, B, step):
-        Pk = Pk_all[s : s + step]
-        Bc = Pk.shape[0]
-        U = Pk.permute(1, 0, 2).reshape(d, Bc * Qn)
-        total = None
-        for V, Xv in Xvs:
-            Y = (Xv @ U).reshape(V, -1, Bc, Qn)
-            mx = Y.abs_().amax(dim=0).amax(dim=-1).sum(dim=0)  # (Bc,): sum over samples of the maxima
-            total = mx if total is None else total.add_(mx)
-        out[s : s + Bc] = total / N
+        e = min(s + step, B)
+        Vt = ref._frames(index[s:e], J.device)  # (E, r, N m)
+        if k == 1:  # the largest entry of V P (unnormalised columns)
+            x = torch.matmul(P[s:e].transpose(1, 2), Vt)  # (E, n, N m)
+            out[s:e] = x.abs_().view(e - s, n, N, m).amax(dim=(1, 3)).mean(dim=1)
+            continue
+        x = torch.matmul(Pn[s:e].transpose(1, 2), Vt).view(e - s, n, N, m)
+        out[s:e] = max_frame_minors(x, ColumnFrames.of(Pn[s:e], norm[s:e], k)).mean(dim=1)
     return out
+
+
+def _example_index(example_index, B):
+    """The global indices of the B examples (see :func:`rotation_ratio`), an int64 array."""
+    if example_index is None:
+        return np.arange(B)
+    if isinstance(example_index, (int, np.integer)) and not isinstance(example_index, bool):
+        start = check_int("example_index", example_index, 0, owner="rotation_ratio")
+        return np.arange(start, start + B)
+    idx = np.asarray(example_index)
+    if idx.shape != (B,) or (idx.size and (idx.dtype.kind not in "iu" or idx.min() < 0)):
+        shown = f"an array of shape {idx.shape} and dtype {idx.dtype}" if idx.ndim else repr(example_index)
+        raise InvalidParameterError(
+            f"rotation_ratio: example_index must be None, a non-negative int (the index of the first example) or "
+            f"{B} non-negative integers (one per example); got {shown}.")
+    return idx.astype(np.int64)
 
 
 def rotation_ratio(
@@ -371,12 +391,17 @@ def rotation_ratio(
     *,
     Jk: ArrayLike | torch.Tensor | None = None,
     rank_deficient: ArrayLike | torch.Tensor | None = None,
+    example_index: int | ArrayLike | None = None,
 ) -> np.ndarray | torch.Tensor:
     """Per-example random rotation ratio ``r^(k)(x)``.
 
     ``r^(k)(x) = M^(k)(x) / ((1/N) sum_p m_p^(k)(x))`` with ``M^(k)`` the largest
-    size-k minor of ``J(x)`` and the denominator computed by ``reference.method`` (see
-    the module docstring for the derivation of both methods).  Scale-free
+    size-k minor of ``J(x)`` and the denominator computed by ``reference.method``:
+    ``"sampled"`` rotates ``J(x)`` by the N rotations shared by all examples; ``"haar"`` is exact
+    for ``k = min(m, n)`` (``c(m, r) max_K |det P[:, K]|``, :func:`haar_max_minor_constant`) and,
+    for ``k < min(m, n)``, averages the exact largest minor of ``V P`` over N Haar frames
+    ``V = O(x) Q_p`` of the example's own (``J = U P``, thin QR), so that the Monte Carlo errors of
+    different examples are independent.  Scale-free
     (``J -> cJ`` leaves it unchanged); about 1 for i.i.d. Gaussian Jacobians; above 1,
     growing with k, for axis-aligned ones.  Average over examples for ``r_bar^(k)``;
     the normalised ratio is trained / initial.  The definition is that of the study [1]_;
@@ -396,6 +421,13 @@ def rotation_ratio(
         The examples already known to be numerically rank-deficient at size ``k``
         (:func:`numerical_rank_deficient`); they give NaN silently (the caller reports them).
         By default the rule is applied here, with one RuntimeWarning.
+    example_index : int or array-like of int, optional
+        The examples' indices in the whole data set: an int (the index of the first example, the
+        others following it) or one non-negative integer per example; default ``0..n_samples-1``.
+        ``"haar"`` with ``k < min(m, n)`` draws one rotation per example from
+        ``reference.example_seed`` and this index, so that each example's Monte Carlo error is
+        its own; pass the index when calling chunk by chunk, so that the values do not depend on
+        the chunks. Ignored otherwise.
 
     Returns
     -------
@@ -425,6 +457,7 @@ def rotation_ratio(
     k = check_int("k", k, owner="rotation_ratio")
     if k not in reference.ks:
         raise ValueError(f"k={k} was not prepared in the reference (ks={reference.ks})")
+    index = _example_index(example_index, B)
     if Jk is not None:
         Jkt, _ = as_float64_tensor(Jk, "Jk", 3, device=Jt.device)
         if Jkt.shape != (B, math.comb(m, k), math.comb(n, k)):
@@ -455,7 +488,7 @@ def rotation_ratio(
     if reference.method == "sampled":
         den = _sampled_denominator(Jt, k, reference.rotations.to(Jt.device))
     else:
-        den = _haar_denominator(Jt, k, reference)
+        den = _haar_denominator(Jt, k, reference, index)
     zero = (den == 0) & ~undefined
     if bool(zero.any()):  # pragma: no cover - an exactly zero denominator implies round-off minors
         warnings.warn(

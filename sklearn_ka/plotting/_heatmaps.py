@@ -126,6 +126,11 @@ class WeightHeatmapDisplay(_TwoPanelHeatmap):
         disp = cls(None if init is None else mat(init), mat(model), xticklabels=labels, name=name)
         return disp.plot(ax=ax, **plot_kw)
 
+    @classmethod
+    def from_estimator(cls, estimator: Any, **kwargs: Any) -> WeightHeatmapDisplay:
+        """Build and plot from a fitted estimator: :meth:`from_model` under scikit-learn's name."""
+        return cls.from_model(estimator, **kwargs)
+
 
 class JacobianHeatmapDisplay(_TwoPanelHeatmap):
     """``|J(x)|`` of the inner map for a few examples side by side (rows: hidden units), initial vs trained.
@@ -202,3 +207,8 @@ class JacobianHeatmapDisplay(_TwoPanelHeatmap):
 
         disp = cls(None if init is None else mat(init), mat(model), name=name, n_inputs=X.shape[1])
         return disp.plot(ax=ax, **plot_kw)
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, **kwargs: Any) -> JacobianHeatmapDisplay:
+        """Build and plot from a fitted estimator and its data: :meth:`from_model` under scikit-learn's name."""
+        return cls.from_model(estimator, X, **kwargs)

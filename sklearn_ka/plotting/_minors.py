@@ -102,6 +102,11 @@ class RankValueDisplay:
                 thresholds[q] = float(zero_row_threshold(rm["initial"], induced_false_positive_rate(q, m_units, k)))
         return cls(rm, thresholds, k, name=name).plot(ax=ax, **plot_kw)
 
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, k: int = 1, **kwargs: Any) -> RankValueDisplay:
+        """Build and plot from a fitted estimator and its data: :meth:`from_model` under scikit-learn's name."""
+        return cls.from_model(estimator, X, k, **kwargs)
+
     def plot(self, ax: Axes | None = None, *, max_points: int = 2000) -> RankValueDisplay:
         """Draw on ``ax`` (a new figure when None); at most ``max_points`` log-spaced ranks per curve."""
         fig, (ax,) = get_axes(ax, 1, type(self).__name__)
@@ -180,6 +185,11 @@ class MinorHistogramDisplay:
         if init is not None:
             minors["initial"] = pooled_minors(init, X, k)
         return cls(minors, k, name=name).plot(ax=ax, **plot_kw)
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, k: int = 1, **kwargs: Any) -> MinorHistogramDisplay:
+        """Build and plot from a fitted estimator and its data: :meth:`from_model` under scikit-learn's name."""
+        return cls.from_model(estimator, X, k, **kwargs)
 
     def plot(self, ax: Axes | None = None, *, bins: int = 60, density: bool = False,
              alpha: float = 0.5) -> MinorHistogramDisplay:

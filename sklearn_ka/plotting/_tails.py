@@ -82,12 +82,18 @@ class MeanExcessDisplay:
         init = initial_of(model, initial)
         if init is None:
             raise ValueError("MeanExcessDisplay.from_model needs the initial model (initial='auto' or a model).")
-        an = KAGeometryAnalyzer(minor_sizes=(k,), n_rotations=1, random_state=0).fit(init, X)
+        # the tails need the minors only: no thresholds, no rotations
+        an = KAGeometryAnalyzer(minor_sizes=(k,), observables=("participation_ratio",), random_state=0).fit(init, X)
         stats = an.tail_statistics(model, X, quantile_ranks=quantile_ranks)[k]
         rows = [dict(label=label, quantile_rank=q, mef=v, error=np.nan)
                 for label in ("trained", "initial")
                 for q, v in zip(stats[label]["quantile_ranks"], stats[label]["mef"])]
         return cls(pd.DataFrame(rows), k, name=name).plot(ax=ax, **plot_kw)
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, k: int = 1, **kwargs: Any) -> MeanExcessDisplay:
+        """Build and plot from a fitted estimator and its data: :meth:`from_model` under scikit-learn's name."""
+        return cls.from_model(estimator, X, k, **kwargs)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, k: int = 1, *, functions: Sequence[str] | None = None,

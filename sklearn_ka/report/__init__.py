@@ -13,7 +13,8 @@ References
 
 from ._comparison import deviations
 from ._paper import paper_tables
+from ._phase_report import phase_report
 from ._reproduce import reproduce
 from ._settings import FULL_SETTINGS, QUICK_SETTINGS
 
-__all__ = ["FULL_SETTINGS", "QUICK_SETTINGS", "deviations", "paper_tables", "reproduce"]
+__all__ = ["FULL_SETTINGS", "QUICK_SETTINGS", "deviations", "paper_tables", "phase_report", "reproduce"]

@@ -13,10 +13,20 @@ import pandas as pd
 
 from .._utils import PAPER_PROTOCOL, observable_key
 
-__all__ = ["FIGURE_DPI", "ReportRun"]
+__all__ = ["FIGURE_DPI", "ReportRun", "monitor_label", "protocol_label"]
 
 #: Resolution of the report's PNG figures.
 FIGURE_DPI = 150
+
+
+def monitor_label(monitor: str) -> str:
+    """Which loss early stopping monitors, in words: ``"test set monitored"`` or ``"training loss monitored"``."""
+    return f"{'test set' if monitor == 'test' else 'training loss'} monitored"
+
+
+def protocol_label(monitor: str, patience: int) -> str:
+    """An early-stopping protocol in words: which loss is monitored, and the patience."""
+    return f"{monitor_label(monitor)}, patience {patience}"
 
 
 @dataclass
@@ -51,6 +61,10 @@ class ReportRun:
     timings: dict = field(default_factory=dict)
     #: The frames computed so far (``"static"``, ``"tables"``, ``"deviations"``, ...).
     frames: dict = field(default_factory=dict)
+    #: The estimated seconds per cost key (:mod:`._estimate`), or None when no estimate applies.
+    estimate: dict | None = None
+    #: Seconds of the calibration workload on this machine (None when not measured).
+    calibration_s: float | None = None
 
     # ------------------------------------------------------------------ settings
     @property
@@ -73,8 +87,13 @@ class ReportRun:
     def common(self) -> dict:
         """The arguments every experiment of the run takes."""
         s = self.settings
-        return dict(n_samples=s["n_samples"], max_epochs=s["max_epochs"], patience=s["patience"], n_jobs=self.n_jobs,
-                    verbose=max(0, self.verbose - 1), device=s["device"])
+        return dict(n_samples=s["n_samples"], max_epochs=s["max_epochs"], patience=s["patience"],
+                    monitor=s["monitor"], n_jobs=self.n_jobs, verbose=max(0, self.verbose - 1), device=s["device"])
+
+    @property
+    def protocol(self) -> str:
+        """The run's early-stopping protocol in words, e.g. ``"test set monitored, patience 50"``."""
+        return protocol_label(self.settings["monitor"], self.settings["patience"])
 
     @property
     def rates(self) -> tuple:

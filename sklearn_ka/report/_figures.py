@@ -9,7 +9,7 @@ import pandas as pd
 from .._utils import observable_key
 from ._context import ReportRun
 
-__all__ = ["PARAMETER_LABELS", "panels", "panel_figure"]
+__all__ = ["PARAMETER_LABELS", "SYMBOLS", "TARGET_LABELS", "panels", "panel_figure"]
 
 #: x-axis labels of the interpolation figures, per target family.
 PARAMETER_LABELS = {
@@ -17,6 +17,11 @@ PARAMETER_LABELS = {
     "gaussian": "λ (width of the Gaussian G(λ))",
     "so_xor": "α (seed of the rotation of SO(α)-xor)",
 }
+
+#: Names of the target families as the paper writes them (legends, tables).
+TARGET_LABELS = {"lambda_xor": "λ-xor", "gaussian": "G(λ)", "so_xor": "SO(α)-xor"}
+#: The symbols of the family parameters (their column names are ``lam`` and ``alpha``).
+SYMBOLS = {"lam": "λ", "alpha": "α"}
 
 _PAIRS = "(% of (x, row) pairs)"
 _RATIO = "(ratio; 1 = as initialised)"

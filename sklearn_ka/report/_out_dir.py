@@ -20,13 +20,18 @@ from typing import Any
 
 from .._utils import InstanceOf, InvalidParameterError, check_param
 
-__all__ = ["REPORT_FILES", "SETTINGS_FILE", "prepare_out_dir", "same_settings"]
+__all__ = ["ADDED_SETTINGS", "REPORT_FILES", "SETTINGS_FILE", "prepare_out_dir", "same_settings"]
 
 #: The file that identifies the run owning an output directory.
 SETTINGS_FILE = "settings.json"
 #: Files a report may write at the top of its directory (besides ``figures/`` and ``store/``).
 REPORT_FILES = ("report.md", "report.html", "static.csv", "tables.csv", "significance.csv", "evolution.csv",
-                "tails.csv", "interpolation.csv", "batch_size.csv", "bootstrap.csv", SETTINGS_FILE)
+                "tails.csv", "interpolation.csv", "batch_size.csv", "bootstrap.csv", "dependent_readings.csv",
+                "sensitivity.csv", "claims.csv", SETTINGS_FILE)
+#: Settings added after reports were written without them, with the value those reports had:
+#: before ``monitor`` existed every run monitored the test set; a quick run without the other
+#: keys resumes and computes the new sections.
+ADDED_SETTINGS: dict[str, Any] = {"monitor": "test", "dependent_readings": {"function": "xor"}, "sensitivity": None}
 
 
 def _plain(value: Any) -> Any:
@@ -42,6 +47,7 @@ def same_settings(previous: dict, mode: str, settings: dict) -> list[str]:
     old, new = previous.get("settings") or {}, _plain(settings)
     if not isinstance(old, dict):
         return diff + ["settings"]
+    old = {**{k: v for k, v in _plain(ADDED_SETTINGS).items() if k not in old}, **old}
     diff += [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     return diff
 

@@ -29,8 +29,8 @@ from .._utils import PAPER_PROTOCOL, InvalidParameterError, check_int
 from .._version import __version__
 from ._context import ReportRun
 from ._document import build_document
+from ._order import DOCUMENT_ORDER, RUN_ORDER
 from ._out_dir import SETTINGS_FILE, prepare_out_dir
-from ._sections import DOCUMENT_ORDER, RUN_ORDER
 from ._settings import resolve_settings
 
 __all__ = ["reproduce"]
@@ -38,6 +38,7 @@ __all__ = ["reproduce"]
 
 def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = True, *, n_jobs: int | None = None,
               seeds: int | Iterable[int] | None = None, device: str | None = None,
+              monitor: str | None = None, patience: int | None = None,
               settings: Mapping[str, Any] | None = None, overwrite: bool = False,
               verbose: int = 1) -> dict[str, Any]:
     """Run the experiments of the KA-geometry study [1]_ and write a self-contained report.
@@ -64,7 +65,7 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
         Output directory (created).
     quick : bool, default=True
         ``True``: Tables I-III from the 48-model static grid (xor/linear/random x m in {4, 8, 16, 32} x
-        4 seeds, paper protocol: 1000 examples, batch 250, patience 50, the test set as eval_set;
+        4 seeds, paper protocol: 1000 examples, batch 250, patience 50, the test set monitored;
         :ref:`exp-static`), their figures, one evolution run (xor(32), seed 0, R^2 steps of 0.1;
         :ref:`exp-evolution`) and the MEFs of the m = 32 models of seed 0 (:ref:`exp-tails`).
         ``False``: every experiment of the study at the paper's scale (see :data:`FULL_SETTINGS`;
@@ -80,6 +81,12 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
     device : str or None, default=None
         Torch device that trains the models and runs the analysis: ``"cpu"``, ``"cuda"`` or
         ``"cuda:N"``; replaces the ``"device"`` setting. ``None``: the setting (``"cpu"``).
+    monitor : {"test", "train"} or None, default=None
+        The loss early stopping monitors in every experiment (:ref:`early-stopping-monitor`);
+        replaces the ``"monitor"`` setting. ``None``: the setting (``"test"``, the independent
+        test set). Appendix B and the protocol sensitivity of ``quick=False`` always show both.
+    patience : int or None, default=None
+        Early-stopping patience in epochs; replaces the ``"patience"`` setting (50).
     settings : dict or None, default=None
         Overrides of :data:`QUICK_SETTINGS` / :data:`FULL_SETTINGS` (nested dicts are updated), e.g.
         for a tiny test run. Overridden settings are recorded in ``settings.json`` and the report.
@@ -115,12 +122,13 @@ def reproduce(out_dir: str | os.PathLike = "reproduce-report", quick: bool = Tru
     matplotlib.use("Agg", force=False)
     verbose = check_int("verbose", verbose, 0, owner="reproduce")
     n_jobs = _check_n_jobs(n_jobs)
-    s = resolve_settings(quick, settings, seeds, device)
+    s = resolve_settings(quick, settings, seeds, device, monitor, patience)
     _check_analysis_memory(s)
     out, resumed = prepare_out_dir(out_dir, "quick" if quick else "full", s, overwrite)
     run = ReportRun(s, quick, out, n_jobs, verbose)
     if resumed:
         run.log(f"resuming the run in {out} (same settings; finished models are read from {out / 'store'})")
+    _estimate(run)
     _write_settings(run, final=False)
     for section in RUN_ORDER:
         if section.enabled(run):
@@ -153,6 +161,20 @@ def _check_analysis_memory(s: dict) -> None:
     check_analysis_memory(analyzer, [*s["widths"], s["table_width"]], PAPER_PROTOCOL.n_features, owner="reproduce")
 
 
+def _estimate(run: ReportRun) -> None:
+    """Time the calibration workload and estimate the run time from the reference per-model costs."""
+    from ._estimate import calibrate, estimate_run_time
+
+    if estimate_run_time(run.settings, run.quick, run.n_jobs, 1.0) is None:
+        run.log("no run-time estimate: the settings change the scale the per-model costs were measured at")
+        return
+    run.calibration_s = calibrate(run.settings["device"], run.settings["analyzer"])
+    run.estimate = estimate_run_time(run.settings, run.quick, run.n_jobs, run.calibration_s)
+    run.log(f"estimated run time: {run.estimate['total'] / 60:.1f} min (per-model costs of the reference run, scaled "
+            f"by this machine's calibration: {run.calibration_s:.2f} s; finished models in the stores are not "
+            "subtracted)")
+
+
 def _write_settings(run: ReportRun, final: bool = True) -> dict:
     """``settings.json``: the settings, timings and versions of the run; returned as a dict.
 
@@ -160,7 +182,8 @@ def _write_settings(run: ReportRun, final: bool = True) -> dict:
     directory, see :mod:`._out_dir`) and again when it ends, with the timings and files.
     """
     info = {"mode": "quick" if run.quick else "full", "status": "finished" if final else "running",
-            "settings": run.settings, "timings_s": run.timings,
+            "settings": run.settings, "timings_s": run.timings, "estimate_s": run.estimate,
+            "calibration_s": run.calibration_s,
             "n_jobs": run.n_jobs, "sklearn_ka": __version__, "python": platform.python_version(),
             "platform": platform.platform(), "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "numpy": np.__version__, "pandas": pd.__version__}

@@ -2,7 +2,9 @@
 
 Each section's :meth:`~Section.run` computes its frames (into ``run.frames``), writes its CSV
 files and its figures; its :meth:`~Section.markdown` adds its part of the report. The
-experiments are described in the user guide (:ref:`experiments`).
+experiments are described in the user guide (:ref:`experiments`). Appendix B, the protocol
+sensitivity and the claims checklist have modules of their own; :mod:`._order` lists the
+sections in the order they run and appear.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import pandas as pd
 from .._utils import observable_key
 from ._comparison import compare_with_paper, pm, qualitative, tables_markdown
 from ._context import ReportRun
-from ._figures import PARAMETER_LABELS, panel_figure, panels
+from ._figures import PARAMETER_LABELS, SYMBOLS, TARGET_LABELS, panel_figure, panels
 from ._paper import paper_tables
 from ._render import Document
 
-__all__ = ["Section", "RUN_ORDER", "DOCUMENT_ORDER"]
+__all__ = ["Section", "OptionalSection", "StaticTables", "Significance", "StaticFigures", "Evolution", "Tails",
+           "Interpolation"]
 
 
 class Section:
@@ -102,7 +105,7 @@ class StaticTables(Section):
             doc.p("Qualitative checks (the paper's claims, tested on our numbers):")
             doc.ul(checks)
         doc.p("Plausible causes (we did not tune anything toward the paper):")
-        doc.ul(causes(len(run.settings["seeds"])))
+        doc.ul(causes(len(run.settings["seeds"]), run.settings["monitor"]))
 
 
 def _outside_summary(tab_id, grp):
@@ -182,7 +185,8 @@ def _figure_models(s):
     models = [ShallowMLPRegressor(s["table_width"], batch_size=s["batch_size"], max_epochs=s["max_epochs"],
                                   patience=s["patience"], random_state=s["figure_seed"], device=s["device"])
               for _ in data]
-    fit_many(models, [d[0] for d in data], [d[1] for d in data], eval_set=[(d[2], d[3]) for d in data])
+    held_out = [(d[2], d[3]) for d in data] if s["monitor"] == "test" else None
+    fit_many(models, [d[0] for d in data], [d[1] for d in data], eval_set=held_out)
     return {f: (m, d) for f, m, d in zip(s["functions"], models, data)}
 
 
@@ -313,83 +317,24 @@ class Interpolation(OptionalSection):
             run.frames["interpolation"] = inter
             specs = panels(run, "train_r2", "test_r2", "zero", "pr", "rotation", "kl")
             for fam, fr in inter.groupby("function", sort=False):
-                panel_figure(run, fr, "value", specs, f"interpolation_{fam}.png",
-                             f"Observables against the parameter of {fam}({W}).",
+                name, symbol = TARGET_LABELS.get(fam, fam), SYMBOLS.get(fr["parameter"].iloc[0], "")
+                panel_figure(run, fr.assign(target=name), "value", specs, f"interpolation_{fam}.png",
+                             f"Observables of {name}({W}) against its parameter {symbol} (mean ± sem over seeds).",
+                             hue="target",
                              xlabel=PARAMETER_LABELS.get(fam, str(fr["parameter"].iloc[0])))
 
     def markdown(self, doc, run):
         doc.h(1, "Interpolation")
         it = run.frames["interpolation"]
-        doc.table(it.groupby(["function", "value"])[["train_r2", "test_r2"]].mean().reset_index())
-
-
-# ------------------------------------------------------------------------ batch size
-class BatchSize(OptionalSection):
-    """Consistently zero vs example-dependent rows, per mini-batch size."""
-
-    setting = "batch_size_experiment"
-
-    def run(self, run):
-        from ..experiments import batch_size_experiment
-
-        b, W = run.settings["batch_size_experiment"], run.width
-        with run.timed("batch_size_s"):
-            run.log("batch size experiment")
-            bs = batch_size_experiment(b["functions"], b["batch_sizes"], W, run.settings["seeds"],
-                                       analyzer=run.analyzer, store=run.store / "batch_size", **run.common)
-            run.write_csv(bs, "batch_size.csv")
-            run.frames["batch_size"] = bs
-            specs = panels(run, "train_r2", "consistent", "example_dependent", "overlap", "negative_bias", "pr")
-            panel_figure(run, bs, "batch_size", specs, "batch_size.png",
-                         f"Observables against the mini-batch size, m={W}.", xscale="log")
-
-    def markdown(self, doc, run):
-        from ..experiments import ConsistentRowMeasure
-
         k, q = run.k_max, run.rates[-1]
-        doc.h(1, "Batch size: consistently zero vs example-dependent rows")
-        bs = run.frames["batch_size"]
-        cols = [c for c in (observable_key("consistent_zero_rows", k, q),
-                            observable_key("example_dependent_zero_rows", k, q),
-                            ConsistentRowMeasure.column("consistent_small_weight_overlap", q),
-                            ConsistentRowMeasure.column("consistent_negative_bias", q),
-                            "negative_bias_fraction") if c in bs]
-        doc.table(bs.groupby(["function", "batch_size"])[cols].mean().reset_index())
-
-
-# ------------------------------------------------------------------------- bootstrap
-class Bootstrap(OptionalSection):
-    """Training R^2 of the bootstrapped model and its controls, per mini-batch size."""
-
-    setting = "bootstrap"
-
-    def run(self, run):
-        from ..experiments import bootstrap_experiment
-        from ..plotting import ObservableDisplay
-
-        b = run.settings["bootstrap"]
-        with run.timed("bootstrap_s"):
-            run.log("bootstrapped model")
-            boot = bootstrap_experiment(b["function"], b["batch_sizes"], run.width, run.settings["seeds"],
-                                        wide_units=b["wide_units"], store=run.store / "bootstrap", **run.common)
-            run.write_csv(boot, "bootstrap.csv")
-            run.frames["bootstrap"] = boot
-            d = ObservableDisplay.from_frame(boot, "batch_size", "train_r2", hue="model", xscale="log",
-                                             ylabel="training R² (dimensionless)")
-            run.save_figure(d.figure_, "bootstrap.png", "Training R² of the bootstrapped model and its controls per "
-                                                        "batch size.")
-
-    def markdown(self, doc, run):
-        doc.h(1, "Bootstrapped model: training R² per batch size")
-        b = run.frames["bootstrap"].groupby(["model", "batch_size"])["train_r2"].agg(["mean", "std"]).reset_index()
-        doc.table(b)
-
-
-_STATIC, _SIGNIFICANCE, _EVOLUTION = StaticTables(), Significance(), Evolution()
-_INTERPOLATION, _BATCH_SIZE, _BOOTSTRAP = Interpolation(), BatchSize(), Bootstrap()
-
-#: The order in which the sections run (and write their files and figures).
-RUN_ORDER: tuple[Section, ...] = (_STATIC, _SIGNIFICANCE, StaticFigures(), _EVOLUTION, Tails(), _INTERPOLATION,
-                                  _BATCH_SIZE, _BOOTSTRAP)
-#: The order in which the sections' text appears in the report.
-DOCUMENT_ORDER: tuple[Section, ...] = (_STATIC, _SIGNIFICANCE, _EVOLUTION, _BOOTSTRAP, _BATCH_SIZE, _INTERPOLATION)
+        cols = {"train_r2": "train R²", "test_r2": "test R²", observable_key("zero_rows", k, q): f"zero rows k={k} %",
+                observable_key("pr_normalized", k): f"PR k={k} (trained/initial)",
+                observable_key("rotation_ratio_normalized", k): f"rotation ratio k={k} (trained/initial)"}
+        named = it.assign(target=it["function"].map(TARGET_LABELS).fillna(it["function"]),
+                          parameter=it["parameter"].map(SYMBOLS).fillna(it["parameter"]))
+        tab = named.groupby(["target", "parameter", "value"], sort=False)[[c for c in cols if c in it]].mean()
+        if observable_key("zero_rows", k, q) in tab:
+            tab[observable_key("zero_rows", k, q)] *= 100
+        doc.p(f"Mean over seeds at m = {run.width}; λ for λ-xor and G(λ), α (the rotation's seed) for SO(α)-xor. "
+              f"Zero rows in % of (x, row) pairs at q1 = {100 * q:g}%.")
+        doc.table(tab.rename(columns=cols).reset_index())

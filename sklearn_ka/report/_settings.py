@@ -11,10 +11,12 @@ from .._utils import (
     InstanceOf,
     Integers,
     InvalidParameterError,
+    Options,
     check_device,
     check_param,
     check_sequence,
 )
+from ..sweeps import MONITORS
 
 __all__ = ["QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "resolve_settings"]
 
@@ -22,7 +24,9 @@ __all__ = ["QUICK_SETTINGS", "FULL_SETTINGS", "MIN_SEEDS", "resolve_settings"]
 MIN_SEEDS = 2
 
 #: ``--quick``: Tables I-III (the 48-model static grid, paper protocol) and their figures,
-#: one evolution run and the MEFs of the figure models.
+#: one evolution run, the MEFs of the figure models and the readings of dependent zero rows.
+#: ``"monitor"`` is the loss early stopping monitors in every experiment but those that show
+#: both (Appendix B and the protocol sensitivity of ``--full``).
 QUICK_SETTINGS = {
     "functions": ["xor", "linear", "random"],
     "widths": list(PAPER_PROTOCOL.hidden_units),
@@ -31,6 +35,7 @@ QUICK_SETTINGS = {
     "batch_size": PAPER_PROTOCOL.batch_size,
     "max_epochs": PAPER_PROTOCOL.max_epochs,
     "patience": PAPER_PROTOCOL.patience,
+    "monitor": "test",
     "analyzer": {"n_rotations": PAPER_PROTOCOL.n_rotations, "rotation_method": "haar"},
     "table_width": max(PAPER_PROTOCOL.hidden_units),
     "figure_seed": 0,
@@ -40,6 +45,8 @@ QUICK_SETTINGS = {
     "batch_size_experiment": None,
     "bootstrap": None,
     "tails": None,
+    "dependent_readings": {"function": "xor"},
+    "sensitivity": None,
     "device": "cpu",
 }
 
@@ -51,14 +58,22 @@ FULL_SETTINGS = {
     **copy.deepcopy(QUICK_SETTINGS),
     "evolution": {"function": "xor", "seeds": list(range(PAPER_PROTOCOL.n_seeds)), "r2_step": 0.05},
     "interpolation": {"families": ["lambda_xor", "gaussian", "so_xor"], "values": None},
-    "batch_size_experiment": {"functions": ["random", "xor"], "batch_sizes": list(_BATCH_SIZES)},
-    "bootstrap": {"function": "xor", "batch_sizes": list(_BATCH_SIZES), "wide_units": 264},
+    "batch_size_experiment": {"functions": ["random", "xor"], "batch_sizes": list(_BATCH_SIZES),
+                              "monitors": list(MONITORS)},
+    "bootstrap": {"function": "random", "batch_sizes": list(_BATCH_SIZES), "wide_units": 264,
+                  "monitors": list(MONITORS)},
     "tails": {"functions": ["xor", "linear", "random"]},
+    # each alternative replaces the run's monitor or patience; the rows and values re-run under it (λ = 1 and
+    # G's λ = 0.5 are the learnable references of the edges)
+    "sensitivity": {"alternatives": [{"monitor": "train"}, {"patience": 200}], "static_functions": ["random"],
+                    "lambda_xor": [1.0, 1.2, 1.3, 1.4, 1.5], "gaussian": [0.1, 0.2, 0.3, 0.5]},
 }
 
 
-def resolve_settings(quick: Any, settings: Any, seeds: Any, device: Any) -> dict:
-    """The settings of a run: the preset, the ``settings`` overrides, then ``seeds`` and ``device``.
+def resolve_settings(quick: Any, settings: Any, seeds: Any, device: Any, monitor: Any = None,
+                     patience: Any = None) -> dict:
+    """The settings of a run: the preset, the ``settings`` overrides, then ``seeds``, ``device``,
+    ``monitor`` and ``patience``.
 
     Every argument is checked here, before any work starts.
     """
@@ -71,6 +86,10 @@ def resolve_settings(quick: Any, settings: Any, seeds: Any, device: Any) -> dict
             s["evolution"]["seeds"] = s["seeds"][:1] if quick else list(s["seeds"])
     if device is not None:
         s["device"] = device
+    if monitor is not None:
+        s["monitor"] = check_param("monitor", monitor, [Options(*MONITORS)], owner="reproduce")
+    if patience is not None:
+        s["patience"] = check_param("patience", patience, [Integers(1)], owner="reproduce")
     s["device"] = check_device(s["device"], owner="reproduce")
     _check_values(s)
     return s
@@ -90,10 +109,12 @@ _SETTING_CONSTRAINTS = {
     "batch_size": [Integers(1)],
     "max_epochs": [Integers(1)],
     "patience": [Integers(1)],
+    "monitor": [Options(*MONITORS)],
     "analyzer": [InstanceOf(Mapping, "a dict of KAGeometryAnalyzer parameters")],
     "table_width": [Integers(1)],
     "figure_seed": [Integers(0)],
-    **dict.fromkeys(("evolution", "significance", "interpolation", "batch_size_experiment", "bootstrap", "tails"),
+    **dict.fromkeys(("evolution", "significance", "interpolation", "batch_size_experiment", "bootstrap", "tails",
+                     "dependent_readings", "sensitivity"),
                     [InstanceOf(Mapping, "a dict of the experiment's parameters"), None]),
 }
 

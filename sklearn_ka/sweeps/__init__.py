@@ -5,7 +5,7 @@
 protocol and the Dask cluster recipe are described in ``docs/sweeps.md``.
 """
 
-from ._seeds import SEED_PROTOCOL, make_sweep_data
+from ._seeds import MONITORS, SEED_PROTOCOL, make_sweep_data
 from ._store import load_sweep
 from ._summarize import summarize
 from ._sweep import sweep
@@ -13,4 +13,5 @@ from ._tasks import RESULT_COLUMNS, TIMING_COLUMNS, check_analysis_memory  # noq
 
 # check_analysis_memory is for the report and the command line (not public API: not in __all__).
 
-__all__ = ["RESULT_COLUMNS", "SEED_PROTOCOL", "TIMING_COLUMNS", "load_sweep", "make_sweep_data", "summarize", "sweep"]
+__all__ = ["MONITORS", "RESULT_COLUMNS", "SEED_PROTOCOL", "TIMING_COLUMNS", "load_sweep", "make_sweep_data",
+           "summarize", "sweep"]

@@ -204,8 +204,13 @@ def enumerate_models(specs, points, grid_keys, defaults, seeds,
     return models, rows, fingerprints
 
 
-def definition(*, points, specs, fingerprints, seeds, n_samples, n_features, analyzer, measure, task_size) -> dict:
-    """The sweep definition recorded in (and hashed for) its store; ``analyzer`` and ``measure`` described."""
+def definition(*, points, specs, fingerprints, seeds, n_samples, n_features, analyzer, measure, task_size,
+               monitor) -> dict:
+    """The sweep definition recorded in (and hashed for) its store; ``analyzer`` and ``measure`` described.
+
+    ``monitor`` (the loss early stopping monitors) is part of it; stores written before it existed
+    lack the key and monitored the test set (:data:`~._store.LEGACY_DEFINITION_DEFAULTS`).
+    """
     return {
         "seed_protocol": SEED_PROTOCOL,
         "estimator": "sklearn_ka.ShallowMLPRegressor",
@@ -217,4 +222,5 @@ def definition(*, points, specs, fingerprints, seeds, n_samples, n_features, ana
         "analyzer": analyzer,
         "measure": measure,
         "task_size": task_size,
+        "monitor": monitor,
     }

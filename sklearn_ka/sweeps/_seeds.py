@@ -10,7 +10,8 @@ A sweep seed ``s`` (an integer >= 0) fixes everything random about one model:
   a :class:`~sklearn_ka.targets.TargetFunction` instance keeps its own ``function_seed``;
 * the training sample: ``random_state=numpy.random.default_rng([s, 0])``;
 * the test sample (same size, independent): ``random_state=numpy.random.default_rng([s, 1])``;
-  it is the ``eval_set`` monitored for early stopping (the paper protocol);
+  with ``monitor="test"`` (the default) it is the ``eval_set`` monitored for early stopping;
+  with ``monitor="train"`` the training loss is monitored and the test set is only scored;
 * the analyzer (when it has a ``random_state``): ``random_state=s``.
 
 :func:`make_sweep_data` draws exactly the data of one row, to reproduce it by hand.
@@ -25,11 +26,15 @@ import numpy as np
 from .._utils import PAPER_PROTOCOL, Integers, check_int, check_sequence
 from ..targets import TargetFunction, make_ka_regression, make_target
 
-__all__ = ["SEED_PROTOCOL", "check_seeds", "draw_data", "make_sweep_data"]
+__all__ = ["MONITORS", "SEED_PROTOCOL", "check_seeds", "draw_data", "make_sweep_data"]
 
 #: Version of the seed protocol (see :func:`~sklearn_ka.sweeps.sweep`), recorded in every store's
 #: definition.
 SEED_PROTOCOL: int = 1
+
+#: The losses early stopping can monitor in a sweep: the independent test set (the ``eval_set``)
+#: or the training loss.
+MONITORS: tuple[str, ...] = ("test", "train")
 
 
 def check_seeds(seeds: Any, *, owner: str = "sweep") -> list[int]:

@@ -42,7 +42,7 @@ from ._lock import LOCK_NAME, StoreLock, read_lock
 from ._tasks import normalise
 
 __all__ = ["SweepStore", "open_store", "load_sweep", "read_manifest", "check_store_path", "canonical_json",
-           "FORMAT_NAME", "FORMAT_VERSION"]
+           "FORMAT_NAME", "FORMAT_VERSION", "LEGACY_DEFINITION_DEFAULTS", "same_definition"]
 
 FORMAT_NAME = "sklearn_ka.sweep"
 #: Version 2: the definition identifies target functions by their values and measures by their
@@ -53,6 +53,12 @@ _TASK_DIR = "tasks"
 _TASK_RE = re.compile(r"^task-(\d{6})-([0-9a-f]{16})\.parquet$")
 _META_KEY = b"sklearn_ka.sweep"
 _MANIFEST_KEYS = ("format", "format_version", "definition", "definition_sha256", "tasks", "models")
+
+#: Keys added to the sweep definition after stores were written without them, with the value
+#: that every such store had: before ``monitor`` existed, every sweep monitored the test set.
+#: A store whose definition lacks such a key matches a sweep whose definition has the key at
+#: this value (and is otherwise equal); any other value is another definition.
+LEGACY_DEFINITION_DEFAULTS: dict[str, Any] = {"monitor": "test"}
 
 
 def _json_default(value):
@@ -196,6 +202,13 @@ def read_manifest(path: Path, *, owner: str, legacy: bool = False) -> dict:
                              f"manifest_sha256 {str(manifest.get('manifest_sha256'))[:16]}.... Its results cannot "
                              "be trusted; delete the store directory (or use another) to recompute them.")
     return manifest
+
+
+def same_definition(stored: dict, definition: dict) -> bool:
+    """Whether a stored definition is that of ``definition``, reading absent newer keys at their
+    :data:`LEGACY_DEFINITION_DEFAULTS` (a store written before ``monitor`` existed monitored the test set)."""
+    filled = {**{k: v for k, v in LEGACY_DEFINITION_DEFAULTS.items() if k not in stored}, **stored}
+    return canonical_json(filled) == canonical_json(definition)
 
 
 def _new_manifest(definition: dict, tasks: list, models: list) -> tuple[dict, bytes]:
@@ -377,7 +390,8 @@ def open_store(path: str | os.PathLike, definition: dict, tasks: list[list[int]]
     try:
         if (path / _MANIFEST).exists():
             old = read_manifest(path, owner=owner)
-            if old["definition_sha256"] != manifest["definition_sha256"]:
+            if old["definition_sha256"] != manifest["definition_sha256"] and not (
+                    same_definition(old["definition"], manifest["definition"]) and old["tasks"] == manifest["tasks"]):
                 diff = _diff_keys(old["definition"], manifest["definition"])
                 raise ValueError(
                     f"The sweep store {str(path)!r} was made for a different sweep definition "
@@ -402,6 +416,7 @@ def open_store(path: str | os.PathLike, definition: dict, tasks: list[list[int]]
 
 def _diff_keys(old, new):
     keys = sorted(set(old) | set(new))
+    old = {**{k: v for k, v in LEGACY_DEFINITION_DEFAULTS.items() if k not in old}, **old}
     return [k for k in keys if canonical_json(old.get(k)) != canonical_json(new.get(k))]
 
 
@@ -423,7 +438,8 @@ def load_sweep(store: str | os.PathLike) -> pd.DataFrame:
     Returns
     -------
     df : pandas.DataFrame
-        One row per finished model, in the sweep's model order. ``df.attrs["sweep"]`` has
+        One row per finished model, in the sweep's model order, with the ``monitor`` column of
+        the definition (``"test"`` for stores written before it existed). ``df.attrs["sweep"]`` has
         ``n_tasks``, ``n_finished_tasks`` and ``writer`` (the lock of a sweep writing the store
         now: ``pid``, ``host``, ``created``, ``age_s``; None when none holds it).
 
@@ -447,6 +463,9 @@ def load_sweep(store: str | os.PathLike) -> pd.DataFrame:
 
     finished = _scan_tasks(path / _TASK_DIR, manifest["tasks"], manifest["definition_sha256"], skip)
     params = pd.DataFrame(manifest["models"])
+    if "seed" in params.columns and "monitor" not in params.columns:  # the definition's, as sweep returns it
+        monitor = manifest["definition"].get("monitor", LEGACY_DEFINITION_DEFAULTS["monitor"])
+        params.insert(list(params.columns).index("seed") + 1, "monitor", monitor)
     if not finished:
         out = params.iloc[:0]
     else:

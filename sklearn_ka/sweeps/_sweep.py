@@ -19,7 +19,7 @@ import pandas as pd
 from .._utils import PAPER_PROTOCOL, Callables, Integers, Options, validate_params
 from ..targets import TargetFunction
 from ._grid import Model, check_functions, check_param_grid, definition, enumerate_models
-from ._seeds import check_seeds
+from ._seeds import MONITORS, check_seeds
 from ._store import SweepStore, check_store_path, open_store
 from ._tasks import (
     Task,
@@ -57,6 +57,7 @@ _CONSTRAINTS = {
     "measure": [_Measure(), None],
     "task_size": [Integers(1), Options("auto")],
     "store": lambda name, value: None if value is None else check_store_path(value, owner="sweep"),
+    "monitor": [Options(*MONITORS)],
 }
 
 
@@ -73,6 +74,7 @@ def sweep(
     n_jobs: int | None = None,
     store: str | os.PathLike | None = None,
     task_size: int | str = "auto",
+    monitor: str = "test",
     verbose: int = 1,
 ) -> pd.DataFrame:
     """Train (and analyse) one ShallowMLPRegressor per grid point, function and seed.
@@ -89,8 +91,9 @@ def sweep(
 
     Seed protocol: seed ``s`` gives the estimator ``random_state=s``, the named function
     ``function_seed=s``, the training sample ``numpy.random.default_rng([s, 0])``, the test
-    sample ``numpy.random.default_rng([s, 1])`` (same size; the early-stopping ``eval_set``, as in
-    the paper protocol of :ref:`training-protocol`), and the analyzer ``random_state=s``.
+    sample ``numpy.random.default_rng([s, 1])`` (same size; with ``monitor="test"`` the
+    early-stopping ``eval_set``, as in the paper protocol of :ref:`training-protocol`), and the
+    analyzer ``random_state=s``.
     :func:`make_sweep_data` reproduces one row's data. The experiments of the study
     (:ref:`experiments`) all run through this function.
 
@@ -146,6 +149,16 @@ def sweep(
         depends only on its cell, so growing the grid leaves existing rows unchanged. An int:
         consecutive models in tasks of at most that many. Part of the sweep definition (models
         trained in another batch may differ in the last bits).
+    monitor : {"test", "train"}, default="test"
+        The loss that early stopping monitors (patience and best weights), which the paper does
+        not state (:ref:`early-stopping-monitor`). ``"test"``: the independent test set, passed
+        as the ``eval_set``; ``"train"``: the training loss (no ``eval_set``; the test set is
+        only scored). Training stops on the first plateau of the monitored loss, so for
+        unlearnable targets (``random``) and at the edge of learnability the choice decides the
+        result. Part of the sweep definition (and the ``monitor`` column); ``patience`` is an
+        estimator parameter of ``param_grid``. Stores written before this parameter existed
+        monitored the test set: a ``monitor="test"`` sweep reuses them, a ``"train"`` sweep
+        refuses them as another definition.
     verbose : int, default=1
         0: silent; >= 1: a tqdm progress bar over tasks.
 
@@ -154,7 +167,7 @@ def sweep(
     df : pandas.DataFrame
         One row per model: ``function``, its family parameters (e.g. ``lam``; NaN where a
         function has none), ``function_seed``, every parameter named in ``param_grid``,
-        ``seed``, ``train_r2``, ``test_r2``, ``n_epochs``, ``best_epoch``, ``stop_reason``,
+        ``seed``, ``monitor``, ``train_r2``, ``test_r2``, ``n_epochs``, ``best_epoch``, ``stop_reason``,
         ``fit_time`` (of the stacked run), the analyzer's keys and ``analysis_time``, and the
         ``measure`` keys. ``df.attrs["sweep"]`` holds ``n_models``, ``n_tasks``,
         ``n_loaded_tasks`` (read from the store) and ``n_computed_tasks``.
@@ -181,7 +194,7 @@ def sweep(
     (4, 3)
     """
     plan = _plan(param_grid, functions, seeds, function_params, analyzer, measure, n_samples, n_features,
-                 task_size, verbose, store, n_jobs)
+                 task_size, verbose, store, n_jobs, monitor)
     st, finished = _load_stored(store, plan)
     try:
         n_loaded = len(finished)
@@ -203,14 +216,15 @@ class _Plan:
     n_samples: int
     analyzer: Any
     measure: Any
+    monitor: str
 
 
 def _plan(param_grid, functions, seeds, function_params, analyzer, measure, n_samples, n_features, task_size,
-          verbose, store, n_jobs):
+          verbose, store, n_jobs, monitor):
     """Check every argument (before any work) and enumerate the models and tasks."""
     args = validate_params(dict(n_samples=n_samples, n_features=n_features, verbose=verbose, seeds=seeds,
-                                measure=measure, task_size=task_size, store=store, n_jobs=n_jobs), _CONSTRAINTS,
-                           owner="sweep")
+                                measure=measure, task_size=task_size, store=store, n_jobs=n_jobs, monitor=monitor),
+                           _CONSTRAINTS, owner="sweep")
     seeds, n_samples, n_features = args["seeds"], args["n_samples"], args["n_features"]
     points, grid_keys, defaults = check_param_grid(param_grid, n_samples, n_features)
     specs = check_functions(functions, function_params, n_features)
@@ -220,8 +234,8 @@ def _plan(param_grid, functions, seeds, function_params, analyzer, measure, n_sa
     tasks = partition(models, len(seeds), args["task_size"])
     spec = definition(points=points, specs=specs, fingerprints=fingerprints, seeds=seeds, n_samples=n_samples,
                       n_features=n_features, analyzer=describe_analyzer(template), measure=describe_measure(measure),
-                      task_size=args["task_size"])
-    return _Plan(models, rows, tasks, spec, n_samples, template, measure)
+                      task_size=args["task_size"], monitor=args["monitor"])
+    return _Plan(models, rows, tasks, spec, n_samples, template, measure, args["monitor"])
 
 
 def _load_stored(store, plan):
@@ -234,7 +248,7 @@ def _load_stored(store, plan):
 
 def _run_remaining(plan: _Plan, finished: dict, st: SweepStore | None, n_jobs, verbose) -> None:
     """Run the tasks not in ``finished``, storing each as it ends, with a progress bar."""
-    todo = [Task(i, ms, plan.n_samples, plan.analyzer, plan.measure)
+    todo = [Task(i, ms, plan.n_samples, plan.analyzer, plan.measure, plan.monitor)
             for i, ms in enumerate(plan.tasks) if i not in finished]
     if not todo:
         return
@@ -261,6 +275,7 @@ def _assemble(plan: _Plan, finished: dict, n_loaded: int) -> pd.DataFrame:
     if clash:
         raise ValueError(f"The analyzer or measure returned column(s) {clash}, which are parameter columns "
                          "of the sweep; rename them.")
+    params.insert(list(params.columns).index("seed") + 1, "monitor", plan.monitor)
     df = pd.concat([params, res.drop(columns="model")], axis=1)
     df.attrs["sweep"] = {"n_models": len(plan.models), "n_tasks": len(plan.tasks),
                          "n_loaded_tasks": n_loaded, "n_computed_tasks": len(plan.tasks) - n_loaded,

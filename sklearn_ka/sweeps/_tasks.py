@@ -33,20 +33,25 @@ RESULT_COLUMNS: tuple[str, ...] = ("train_r2", "test_r2", "n_epochs", "best_epoc
 #: Wall-time columns: the only columns that differ between two runs of the same sweep.
 TIMING_COLUMNS: tuple[str, ...] = ("fit_time", "analysis_time")
 #: Column names the sweep itself writes; analyzer, measure and function parameters may not use them.
-RESERVED = frozenset({"model", "function", "function_seed", "seed", *RESULT_COLUMNS, *TIMING_COLUMNS})
+RESERVED = frozenset({"model", "function", "function_seed", "seed", "monitor", *RESULT_COLUMNS, *TIMING_COLUMNS})
 #: ``task_size="auto"``: a grid cell with more seeds is cut into tasks of at most this many models.
 MAX_AUTO_TASK = 8
 
 
 @dataclass
 class Task:
-    """One task: its index, its models (``_grid.Model``), and what every model gets."""
+    """One task: its index, its models (``_grid.Model``), and what every model gets.
+
+    ``monitor`` is the loss early stopping monitors: ``"test"`` (the test set is the
+    ``eval_set``) or ``"train"`` (the training loss).
+    """
 
     index: int
     models: list
     n_samples: int
     analyzer: object
     measure: object
+    monitor: str = "test"
 
 
 def partition(models: Sequence[Any], n_seeds: int, task_size: int | str) -> list[list[Any]]:
@@ -161,7 +166,7 @@ def _run_models(task):
         X, y, Xt, yt = data[key]
         estimators.append(ShallowMLPRegressor(**m.params, random_state=m.seed))
         Xs.append(X), ys.append(y), evals.append((Xt, yt)), cached.append(data[key])
-    fit_many(estimators, Xs, ys, eval_set=evals)
+    fit_many(estimators, Xs, ys, eval_set=evals if task.monitor == "test" else None)
     return [_record(task, m, est, X, y, Xt, yt) for m, est, (X, y, Xt, yt) in zip(task.models, estimators, cached)]
 
 

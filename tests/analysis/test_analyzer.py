@@ -198,12 +198,14 @@ def test_ka_scorer_in_grid_search_and_cross_validate(data):
     search = GridSearchCV(ShallowMLPRegressor(max_epochs=15, random_state=0), {"hidden_units": [4, 8]},
                           scoring={"r2": "r2", "pr3": scorer}, refit="r2", n_jobs=2, cv=2)
     search.fit(X, y)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_pr3"]))
+    # a smaller PR is more KA-like: the scorer returns -PR, so that larger is better in the search
+    assert np.all(search.cv_results_["mean_test_pr3"] < 0)
     pipe = make_pipeline(StandardScaler(), ShallowMLPRegressor(4, max_epochs=10, random_state=0))
-    res = cross_validate(pipe, X, y, cv=2, scoring={"kl": ka_scorer("column_kl_k2", n_rotations=10)})
+    kl = ka_scorer("column_kl_k2", greater_is_better=True, n_rotations=10)  # no KA direction: given
+    res = cross_validate(pipe, X, y, cv=2, scoring={"kl": kl})
     assert np.all(res["test_kl"] >= 0)
-    with pytest.raises(KeyError, match="Unknown observable 'pr_k4'"):  # a valid key this analysis lacks
-        ka_scorer("pr_k4")(search.best_estimator_, X)
+    with pytest.raises(ValueError, match=r"'pr_k4': the analyzer's minor_sizes are \(1, 2, 3\)"):
+        ka_scorer("pr_k4")  # a valid key this analysis lacks: refused when built
     with pytest.raises(TypeError, match="initial_model"):
         ka_scorer("pr_k1")(StandardScaler().fit(X), X)
     with pytest.raises(TypeError, match=r"ka_scorer: unknown KAGeometryAnalyzer parameter\(s\) \['n_rotation'\]; its "
@@ -220,14 +222,22 @@ def test_minor_sizes_are_clipped_to_n(data):
     assert "pr_k3" not in ka.score(m, X)
 
 
-def test_all_zero_jacobians_give_nan_with_a_warning():
+def test_an_all_zero_jacobian_is_excluded_and_counted_not_a_nan_mean():
     J0 = np.random.default_rng(0).normal(size=(20, 5, 3))
-    J = J0.copy()
+    J = J0 * np.random.default_rng(1).uniform(0.5, 2, size=(20, 1, 3))
     J[3] = 0
     ka = KAGeometryAnalyzer(random_state=0).fit(J0)
-    with pytest.warns(RuntimeWarning):
+    with pytest.warns(RuntimeWarning, match=r"trained model k=1: 1, k=2: 1, k=3: 1.*excluded from their means"):
         s = ka.score(J)
-    assert math.isnan(s["pr_k1"]) and math.isnan(s["rotation_ratio_k3"])
+    with pytest.warns(RuntimeWarning):
+        T = pd.DataFrame(ka.transform(J), columns=ka.get_feature_names_out())
+    for k in (1, 2, 3):
+        assert s[f"n_rank_deficient_k{k}"] == 1 and s[f"n_rank_deficient_initial_k{k}"] == 0
+        for name in ("pr", "rotation_ratio"):
+            assert np.isnan(T[f"{name}_k{k}"][3])  # undefined at that example...
+            assert math.isfinite(s[f"{name}_k{k}"])  # ...and left out of the mean over the other 19
+            assert s[f"{name}_k{k}"] == pytest.approx(T[f"{name}_k{k}"].drop(index=3).mean(), rel=1e-12)
+        assert s[f"pr_normalized_k{k}"] == pytest.approx(s[f"pr_k{k}"] / s[f"pr_initial_k{k}"])
 
 
 def test_bad_input_is_a_clear_error(mlp, data):

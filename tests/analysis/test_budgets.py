@@ -49,9 +49,9 @@ def test_check_memory_budget_answers_before_training(monkeypatch):
     with pytest.raises(MinorBudgetError, match="size-3 minors of one 2000x3 Jacobian"):
         KAGeometryAnalyzer().check_memory_budget(2000, 3)
     KAGeometryAnalyzer(minor_sizes=(1, 2)).check_memory_budget(300, 3)
-    # size-2 minors of 2000 units fit, but the haar reference's compound matrices would not (about 36 GiB)
-    with pytest.raises(MemoryBudgetError, match="reference of n_rotations=400 'haar' rotations for 2000x3"):
-        KAGeometryAnalyzer(minor_sizes=(1, 2)).check_memory_budget(2000, 3)
+    # size-2 minors of 2000 units fit, but the sampled rotations' reference would not (about 51 GB)
+    with pytest.raises(MemoryBudgetError, match="reference of n_rotations=400 'sampled' rotations for 2000x3"):
+        KAGeometryAnalyzer(minor_sizes=(1, 2), rotation_method="sampled").check_memory_budget(2000, 3)
     with pytest.raises(MemoryBudgetError, match="n_rotations=1000000000"):
         KAGeometryAnalyzer(n_rotations=10**9).check_memory_budget(8, 3)
     with pytest.raises(MinorBudgetError, match="max_memory_bytes"):

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_ka import KAGeometryAnalyzer, ShallowMLPRegressor, make_ka_regression
 from sklearn_ka.analysis import SampledKAGeometryAnalyzer
+from sklearn_ka.analysis._baseline import sklearn_initialisation
 from sklearn_ka.jacobians import inner_jacobian
 
 
@@ -139,16 +140,31 @@ def test_a_trained_baseline_is_named_with_the_fix(mlp):
 def test_an_initial_baseline_is_not_warned_about(mlp):
     model, X = mlp
     with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the training's own warnings (short training) are not the point here
+        still = ShallowMLPRegressor(8, max_epochs=20, random_state=0).fit(X, X.sum(1))
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
         KAGeometryAnalyzer(n_rotations=5, random_state=0).fit(model.initial_model(), X)
         # a model that never moved from its initialisation is its own initial model
-        still = ShallowMLPRegressor(8, max_epochs=20, random_state=0).fit(X, X.sum(1))
         still.coefs_ = [c.copy() for c in still.initial_coefs_]
         still.intercepts_ = [c.copy() for c in still.initial_intercepts_]
         KAGeometryAnalyzer(n_rotations=5, random_state=0).fit(still, X)
         # models that do not remember their initialisation cannot be checked: no warning
-        sk = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+        sk = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sk.fit(X, X.sum(1))
         KAGeometryAnalyzer(n_rotations=5, random_state=0).fit(sk, X)
+
+
+def test_a_trained_sklearn_mlp_with_an_integer_seed_is_named_as_a_baseline(mlp):
+    _, X = mlp
+    sk = MLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk.fit(X, X.sum(1))
+    with pytest.warns(UserWarning, match=r"baseline is a trained MLPRegressor.*baseline='initial'"):
+        KAGeometryAnalyzer(n_rotations=5, random_state=0).fit(sk, X)
+    with warnings.catch_warnings():  # its own initialisation, redrawn, is not warned about
+        warnings.simplefilter("error")
+        KAGeometryAnalyzer(n_rotations=5, random_state=0).fit(sklearn_initialisation(sk, 0), X)

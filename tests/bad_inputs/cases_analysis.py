@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from _case import BadInput
 
-from sklearn_ka import KAGeometryAnalyzer, SampledKAGeometryAnalyzer, ka_scorer
+from sklearn_ka import KAGeometryAnalyzer, SampledKAGeometryAnalyzer, analyze, ka_scorer
 from sklearn_ka._utils import InvalidParameterError, MemoryBudgetError
 from sklearn_ka.exterior import (
     MinorBudgetError,
@@ -44,6 +44,14 @@ def _module(width=6):
     import torch
 
     return torch.nn.Sequential(torch.nn.Linear(3, width), torch.nn.GELU())
+
+
+def _two_linears():
+    import torch
+
+    module = torch.nn.Module()
+    module.a, module.b = torch.nn.Linear(3, 4), torch.nn.Linear(4, 1)
+    return module
 
 
 def _ka(**params):
@@ -105,6 +113,17 @@ CASES = [
              r"got '0.9'"),
     BadInput("ka-tail-low-above-high", lambda: _fitted().tail_statistics(_J, high=0.1, low=0.5),
              InvalidParameterError, r"low must be below high; got low=0.5, high=0.1"),
+    BadInput("ka-observables-unknown", _ka(observables=("zero_rows", "entropy")), InvalidParameterError,
+             r"KAGeometryAnalyzer: observables holds 'entropy', which is not an observable; the observables are "
+             r"'zero_rows', .*'column_entropy'"),
+    BadInput("ka-observables-empty", _ka(observables=[]), InvalidParameterError,
+             r"observables must be None \(every observable\) or a non-empty sequence"),
+    BadInput("ka-layer-float", _ka(layer=1.5), InvalidParameterError,
+             r"layer must be None, an integer >= 1 \(a layer index\) or a string"),
+    BadInput("ka-layer-of-an-array", _ka(layer=1), ValueError, r"a precomputed Jacobian has none"),
+    BadInput("ka-verbose-negative", _ka(verbose=-2), InvalidParameterError, r"verbose must be an integer >= 0"),
+    BadInput("ka-layer-ambiguous-module", lambda: KAGeometryAnalyzer().fit(_two_linears(), _X), InvalidParameterError,
+             r"has 2 nn.Linear layers, so which of its maps is the inner map .* is ambiguous.*'a' \(Linear 3->4\)"),
     # ------------------------------------------------------------- SampledKAGeometryAnalyzer
     BadInput("ska-n-rows-zero", _ska(n_rows=0), InvalidParameterError,
              r"SampledKAGeometryAnalyzer: n_rows must be an integer >= 1 or None; got 0"),
@@ -118,6 +137,32 @@ CASES = [
              lambda: SampledKAGeometryAnalyzer(minor_sizes=(2,), n_rows=10**4, n_cols=10**4).fit(
                  (np.ones((2, 300)), _RNG.normal(size=(300, 200)))), MinorBudgetError,
              r"the 80000 x 80000 sampled size-2 minors of one 300x200 Jacobian .* \(max_memory_bytes\)"),
+    BadInput("ska-observables-unknown", _ska(observables="rotation"), InvalidParameterError,
+             r"SampledKAGeometryAnalyzer: observables holds 'rotation'.* Did you mean 'rotation_ratio'"),
+    BadInput("ska-n-jobs-zero", _ska(n_jobs=0), InvalidParameterError,
+             r"SampledKAGeometryAnalyzer: n_jobs must be an integer >= 1 or an integer in \(-inf, -1\] or None"),
+    BadInput("ska-device-mps", _ska(device="mps"), InvalidParameterError,
+             r"SampledKAGeometryAnalyzer: device must be 'cpu', 'cuda', 'cuda:N'.*got 'mps'"),
+    # ------------------------------------------------------------- analyze
+    BadInput("analyze-baseline-unknown", lambda: analyze(_J, baseline="init"), InvalidParameterError,
+             r"analyze: baseline must be 'initial', 'reinitialized', a model, or an array of the initial Jacobians; "
+             r"got 'init'"),
+    BadInput("analyze-initial-of-an-array", lambda: analyze(_J), InvalidParameterError,
+             r"precomputed Jacobians carry no initialisation; pass the initial model's Jacobians"),
+    BadInput("analyze-initial-of-a-module", lambda: analyze(_module(), _X), InvalidParameterError,
+             r"baseline='initial' needs the model's own initialisation, but a Sequential does not remember it.*"
+             r"baseline='reinitialized'"),
+    BadInput("analyze-reinitialized-callable", lambda: analyze(lambda x: x, _X, baseline="reinitialized"),
+             InvalidParameterError, r"baseline='reinitialized' re-draws the initialiser of a scikit-learn MLP or "
+             r"of a torch module"),
+    BadInput("analyze-analyzer-unknown", lambda: analyze(_J, baseline=_J, analyzer="approximate"),
+             InvalidParameterError, r"analyzer must be 'exact' \(KAGeometryAnalyzer\), 'sampled'"),
+    BadInput("analyze-parameter-unknown", lambda: analyze(_J, baseline=_J, n_rotation=3), InvalidParameterError,
+             r"analyze: unknown KAGeometryAnalyzer parameter\(s\) \['n_rotation'\]"),
+    BadInput("analyze-baselines-length", lambda: analyze([_J, _J], baseline=[_J]), InvalidParameterError,
+             r"baseline is a list of 1, but 2 models are analysed"),
+    BadInput("analyze-layer-name-unknown", lambda: analyze(_module(), _X, baseline=_module(), layer="2"),
+             InvalidParameterError, r"layer='2' is not a submodule of the Sequential.*candidate layers"),
     # ------------------------------------------------------------- ka_scorer
     BadInput("scorer-key-unknown", lambda: ka_scorer("pr_normalised_k3"), ValueError,
              r"'pr_normalised_k3' is not an observable key .* Did you mean 'pr_normalized_k3'"),
@@ -127,7 +172,14 @@ CASES = [
     BadInput("scorer-invalid-parameter", lambda: ka_scorer("pr_k2", n_rotations="400"), InvalidParameterError,
              r"n_rotations must be an integer >= 1; got '400'"),
     BadInput("scorer-rate-not-analysed", lambda: ka_scorer("zero_rows_k2_q0.05"), ValueError,
-             r"the analyzer's false_positive_rates are \(0.0001, 0.001, 0.01\)"),
+             r"the analyzer's false_positive_rates are \(0.0001, 0.001, 0.01\).* The closest keys this analyzer "
+             r"reports: 'zero_rows_k2_q0.01'"),
+    BadInput("scorer-size-not-analysed", lambda: ka_scorer("pr_k3", minor_sizes=(1, 2)), ValueError,
+             r"'pr_k3': the analyzer's minor_sizes are \(1, 2\); pass minor_sizes with 3"),
+    BadInput("scorer-no-direction", lambda: ka_scorer("column_kl_k2"), ValueError,
+             r"'column_kl_k2' has no KA-like direction .*pass greater_is_better=True or False"),
+    BadInput("scorer-direction-str", lambda: ka_scorer("pr_k2", greater_is_better="no"), InvalidParameterError,
+             r"ka_scorer: greater_is_better must be None or a bool; got 'no'"),
     # ------------------------------------------------------------- Jacobians
     BadInput("inner-jacobian-x-strings", lambda: inner_jacobian(_module(), [["a", "b", "c"]]), ValueError,
              r"X must be numeric: an array of numbers of shape \(n_samples, n_features\)"),

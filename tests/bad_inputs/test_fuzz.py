@@ -122,7 +122,7 @@ def test_regressor_data(which, value):
     _fails_cleanly(lambda: ShallowMLPRegressor(**FAST).fit(data["X"], data["y"]))
 
 
-@pytest.mark.parametrize("arg", ["estimators", "n_jobs", "n_threads", "max_stack", "eval_set"])
+@pytest.mark.parametrize("arg", ["estimators", "n_jobs", "n_threads", "max_units", "eval_set"])
 @FUZZ
 @given(value=MALFORMED)
 def test_fit_many(arg, value):

@@ -52,6 +52,8 @@ USER_GUIDE_LABELS = {
                                    "obs-column-entropy", "obs-tails"),
     "user_guide/experiments.rst": ("experiments", "exp-static", "exp-evolution", "exp-interpolation",
                                    "exp-batch-size", "exp-bootstrap", "exp-tails", "exp-significance"),
+    "user_guide/own_network.rst": ("own-network",),
+    "user_guide/phase_diagram.rst": ("phase-diagram", "phase-emergence", "phase-findings"),
 }
 GENERATED = ("_build", "auto_examples", "generated")
 

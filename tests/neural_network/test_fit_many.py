@@ -62,16 +62,17 @@ def test_results_do_not_depend_on_n_jobs_or_stack_size(data):
     two = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt), n_jobs=2)
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
-    small = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt), max_stack=1)
+    # one model at a time (the others queue): continuous batching changes nothing
+    small = fit_many([ShallowMLPRegressor(**g, **common) for g in grid], X, y, eval_set=(Xt, yt), max_units=1)
     for a, b in zip(one, small):
         np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="max_stack must be"):
-        fit_many([ShallowMLPRegressor(max_epochs=2)], X, y, max_stack=0)
+    with pytest.raises(ValueError, match="max_units must be"):
+        fit_many([ShallowMLPRegressor(max_epochs=2)], X, y, max_units=0)
 
 
 @pytest.mark.parametrize("kw, match", [
-    ({"max_stack": 0}, r"^fit_many: max_stack must be an integer >= 1 or one of 'auto' or None; got 0"),
-    ({"max_stack": "big"}, r"max_stack must be .*; got 'big' \(of type str\)"),
+    ({"max_units": 0}, r"^fit_many: max_units must be an integer >= 1 or one of 'auto' or None; got 0"),
+    ({"max_units": "big"}, r"max_units must be .*; got 'big' \(of type str\)"),
     ({"n_threads": 0}, r"^fit_many: n_threads must be an integer >= 1 or one of 'auto' or None; got 0"),
     ({"n_jobs": 1.5}, r"^fit_many: n_jobs must be None, a positive number of workers, .*; got 1\.5"),
     ({"n_jobs": 2**40}, r"^fit_many: n_jobs=1099511627776 would start 1099511627776 local workers"),

@@ -69,14 +69,14 @@ def test_fit_many_splits_stacks_to_fit_the_budget_with_the_same_models(data, mon
     sizes = []
 
     def recording(stack, n_threads="auto", **kw):
-        sizes.append(len(stack))
+        sizes.append(kw["max_units"])
         return train_plans(stack, n_threads, **kw)
 
     train_plans = _fit_many.train_plans
     monkeypatch.setattr(_fit_many, "train_plans", recording)
     monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", str(two))  # two models at a time fit, three do not
-    fit_many(models, X, y, max_stack=None)
-    assert sizes == [2, 2, 2] and one < two
+    fit_many(models, X, y, max_units=None)
+    assert sizes == [16] and one < two  # a stack of two models of 8 units; the others queue
     monkeypatch.delenv("SKLEARN_KA_MEMORY_BUDGET")
     alone = [ShallowMLPRegressor(8, batch_size=50, max_epochs=5, random_state=s).fit(X, y) for s in range(6)]
     for a, b in zip(models, alone):
@@ -123,13 +123,13 @@ def test_concurrent_stacks_share_the_budget(data, monkeypatch):
     models = [ShallowMLPRegressor(w, batch_size=50, max_epochs=2, random_state=0) for w in (4, 5, 6, 7)]
     stack = training_nbytes(n_models=1, n_samples=200, n_features=3, width=7, batch_size=50)
     workers = []
-    real = _fit_many.Parallel
+    real = _fit_many.train_plans
 
-    def recording(n_jobs, **kw):
-        workers.append(n_jobs)
-        return real(n_jobs=n_jobs, **kw)
+    def recording(stack, n_threads="auto", **kw):
+        workers.append(kw["n_jobs"])
+        return real(stack, n_threads, **kw)
 
-    monkeypatch.setattr(_fit_many, "Parallel", recording)
+    monkeypatch.setattr(_fit_many, "train_plans", recording)
     monkeypatch.setenv("SKLEARN_KA_MEMORY_BUDGET", str(2 * stack + 1))  # two of the four stacks fit at once
     fit_many(models, X, y, n_jobs=4)
     assert workers == [2]

@@ -118,7 +118,7 @@ def test_sampled_and_haar_agree_within_mc_error():
     for k in (1, 2, 3):
         # per-rotation maxima of the sampled method give its Monte Carlo spread
         ds = _sampled_denominator(Jt, k, rs.rotations).numpy()
-        dh = _haar_denominator(Jt, k, rh).numpy()
+        dh = _haar_denominator(Jt, k, rh, np.arange(len(J))).numpy()
         per = np.stack([_sampled_denominator(Jt, k, rs.rotations[p : p + 1]).numpy() for p in range(0, N, 25)])
         se = per.std(axis=0) / math.sqrt(N)
         se_h = 0 if k == 3 else se  # k = n: haar is exact up to c(m, n)'s 0.1 %
@@ -323,38 +323,6 @@ def test_bad_input():
         rotation_ratio(RNG.standard_normal((2, 5, 3)), 1, ref)
     with pytest.raises(TypeError, match="RotationReference"):
         rotation_ratio(RNG.standard_normal((2, 6, 3)), 1, None)
-
-
-def test_haar_denominator_is_the_stiefel_average_it_claims():
-    """k < n: the grouped hull-vertex kernel equals the literal mean over the stored Stiefel
-    samples of max |C_k(Q_p) C_k(P)| (P the R factor of J with a positive diagonal)."""
-    from sklearn_ka.exterior import compound_chain
-    from sklearn_ka.observables._rotation import _haar_denominator
-
-    rng = np.random.default_rng(5)
-    J = rng.normal(size=(7, 9, 3)) * rng.random((7, 9, 1))
-    ref = RotationReference.build(9, 3, (1, 2, 3), "haar", 40, 0)
-    assert sum(g.shape[0] for g in ref.support[2]) == 40  # every sample in exactly one group
-    Jt = torch.from_numpy(J)
-    _, P = torch.linalg.qr(Jt)
-    P = P * torch.sign(torch.diagonal(P, dim1=-2, dim2=-1))[..., None]  # the kernel's canonical sign
-    for k in (1, 2):
-        Ck_Q = compound_chain(ref.stiefel, k)[-1]  # (N, C(9,k), C(3,k))
-        Ck_P = compound_chain(P, k)[-1]  # (B, C(3,k), C(3,k))
-        literal = torch.einsum("nij,bjl->bnil", Ck_Q, Ck_P).abs().amax(dim=(2, 3)).mean(1)
-        np.testing.assert_allclose(_haar_denominator(Jt, k, ref).numpy(), literal.numpy(), rtol=1e-12)
-
-
-def test_group_by_size_partitions_and_pads_little():
-    from sklearn_ka.observables._rotation import _group_by_size
-
-    sizes = np.random.default_rng(0).integers(4, 28, 400)
-    groups = _group_by_size(sizes)
-    assert 1 <= len(groups) <= 4
-    assert sorted(i for g in groups for i in g) == list(range(400))
-    padded = sum(len(g) * sizes[g].max() for g in groups)
-    assert sizes.sum() <= padded < 400 * sizes.max()
-    assert _group_by_size([5, 5, 5]) == [[0, 1, 2]]
 
 
 @settings(max_examples=60, deadline=None)

@@ -38,7 +38,7 @@ def test_every_output_exists(report):
         assert (out / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     md = (out / "report.md").read_text()
     for section in ("Table I", "Table II", "Table III", "Deviations from the paper", "Significance", "Settings",
-                    "Run time of --full"):
+                    "Run time of --full", "Claims checklist", "Dependent zero rows of size 2", "test set monitored"):
         assert section in md
     for name in FIGURES:
         assert f"figures/{name}" in md
@@ -65,6 +65,9 @@ def test_tables_have_expected_rows(report):
     assert set(tables["status"].dropna()) <= {"agrees", "outside", "agrees to printed precision", "missing"}
     settings = json.loads((out / "settings.json").read_text())
     assert settings["mode"] == "quick" and settings["settings"]["widths"] == [3, 4]
+    # the loss early stopping monitored is recorded in the settings and in every row
+    assert settings["settings"]["monitor"] == "test" and set(static["monitor"]) == {"test"}
+    assert set(pd.read_csv(out / "dependent_readings.csv")["monitor"]) == {"test"}
     assert settings["timings_s"]["total_s"] > 0
     sig = pd.read_csv(out / "significance.csv")
     assert {"p_value", "ci_low", "ci_high", "min_p_value"} <= set(sig.columns)
@@ -159,14 +162,17 @@ def test_seeds_replace_the_settings(tmp_path):
 def test_cli_parses_reproduce(monkeypatch, tmp_path):
     calls = {}
 
-    def fake(out_dir, quick, n_jobs, seeds, device, overwrite, verbose):
-        calls.update(out_dir=out_dir, quick=quick, n_jobs=n_jobs, seeds=seeds, device=device, overwrite=overwrite)
+    def fake(out_dir, quick, n_jobs, seeds, device, monitor, patience, overwrite, verbose):
+        calls.update(out_dir=out_dir, quick=quick, n_jobs=n_jobs, seeds=seeds, device=device, monitor=monitor,
+                     patience=patience, overwrite=overwrite)
         return {"out_dir": tmp_path, "run_time_s": 0.0}
 
     monkeypatch.setattr("sklearn_ka.report.reproduce", fake)
     assert main(["reproduce", "--full", "--out", str(tmp_path), "--n-jobs", "3"]) == 0
     assert calls == {"out_dir": str(tmp_path), "quick": False, "n_jobs": 3, "seeds": None, "device": "cpu",
-                     "overwrite": False}
+                     "monitor": None, "patience": None, "overwrite": False}
+    assert main(["reproduce", "--quiet", "--monitor", "train", "--patience", "200"]) == 0
+    assert calls["monitor"] == "train" and calls["patience"] == 200
     assert main(["reproduce", "--quiet", "--overwrite"]) == 0 and calls["overwrite"] is True
     assert main(["reproduce", "--quiet"]) == 0 and calls["quick"] is True
     assert calls["out_dir"] == "reproduce-report"
@@ -175,7 +181,8 @@ def test_cli_parses_reproduce(monkeypatch, tmp_path):
     assert main(["reproduce", "--quiet", "--seeds", "2,7,4"]) == 0 and calls["seeds"] == [2, 7, 4]
     assert main(["reproduce", "--quiet", "--n-jobs", "-1"]) == 0 and calls["n_jobs"] == -1
     for bad in (["--quick", "--full"], ["--n-jobs", "0"], ["--n-jobs", "-2"], ["--n-jobs", "x"], ["--seeds", "1"],
-                ["--seeds", "0,0"], ["--seeds", "0,-1"], ["--seeds", "a"], ["--device", "gpu"]):
+                ["--seeds", "0,0"], ["--seeds", "0,-1"], ["--seeds", "a"], ["--device", "gpu"], ["--monitor", "val"],
+                ["--patience", "0"], ["--patience", "x"]):
         with pytest.raises(SystemExit) as exc:
             main(["reproduce", *bad])
         assert exc.value.code == 2, bad

@@ -1,0 +1,106 @@
+"""``sklearn-ka phase``: the KA phase diagram report of :func:`sklearn_ka.report.phase_report`."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._types import MIN_SEEDS, device, int_at_least, n_jobs, seeds
+
+__all__ = ["DEFAULT_OUT", "add_parser", "run"]
+
+#: Output directory per mode when ``--out`` is not given (separate, so that the two modes' sweep
+#: stores never meet in one directory).
+DEFAULT_OUT = {"quick": "phase-report", "full": "phase-full"}
+
+_DESCRIPTION = (
+    "Map where Kolmogorov-Arnold geometry emerges in shallow MLPs: the KA phase diagram over target complexity "
+    "(lambda of lambda-xor, lambda of G(lambda)), hidden width m and batch size B, with a significance test per "
+    "cell and false-discovery control across cells (M. Freedman and M. Mulligan, \"Spontaneous Kolmogorov-Arnold "
+    "Geometry in Shallow MLPs\", arXiv:2509.12326, name it as their next goal). Writes report.md and report.html "
+    "with figures/*.png (maps and slices), cells.csv (every cell), tests.csv, models.csv, ranges.csv and "
+    "settings.json. Every sweep is stored under OUT/store as it goes: rerunning the same command into the same "
+    "directory resumes where it stopped."
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``phase`` command to an argparse sub-parsers object.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The object returned by :meth:`argparse.ArgumentParser.add_subparsers`.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser of the command.
+    """
+    p = sub.add_parser("phase", help="map the KA phase diagram (lambda x width x batch size); write a report",
+                       description=_DESCRIPTION)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="full", action="store_false",
+                      help="lambda-xor only: the (lambda x m) map at B = 250 and the (lambda x B) map at m = 32 on "
+                           "coarse grids, 8 seeds per cell (default; about 15 minutes on 2 cores)")
+    mode.add_argument("--full", dest="full", action="store_true",
+                      help="lambda-xor and G(lambda), every lambda x m in {4..64} x B in {32..1000}, 8 seeds per cell "
+                           "(hours; the estimate is printed before it starts; resumable)")
+    p.set_defaults(full=False)
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output directory, created if needed (default: {DEFAULT_OUT['quick']} with --quick, "
+                        f"{DEFAULT_OUT['full']} with --full)")
+    p.add_argument("--seeds", type=seeds, default=None, metavar="SEEDS",
+                   help=f"N for the seeds 0, 1, ..., N-1, or a comma-separated list of distinct seeds (at least "
+                        f"{MIN_SEEDS}); with fewer than 5 no cell can reach significance (default: 8)")
+    p.add_argument("--device", type=device, default="cpu", metavar="DEVICE",
+                   help="torch device for training and analysis: cpu, cuda or cuda:N (default: %(default)s)")
+    p.add_argument("--monitor", choices=("test", "train"), default=None,
+                   help="the loss early stopping monitors: the independent test set or the training loss "
+                        "(default: test)")
+    p.add_argument("--patience", type=int_at_least(1), default=None, metavar="P",
+                   help="early-stopping patience in epochs (default: 50, the paper's)")
+    p.add_argument("--n-jobs", type=n_jobs, default=None, metavar="N",
+                   help="parallel sweep tasks, -1 for every CPU (default: the number of CPUs, at most 8)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a report of other settings found in --out (its files and stores are deleted); "
+                        "without it such a directory is refused, while a run of the same settings resumes there")
+    p.add_argument("--quiet", action="store_true", help="print no progress messages")
+    return p
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run the command from parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed by the parser of :func:`add_parser`.
+    parser : argparse.ArgumentParser or None, default=None
+        Reports an unusable ``--device`` as a usage error (exit status 2); ``None`` raises
+        ``SystemExit`` with the message instead.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
+    import os
+
+    from .._utils import check_device
+    from ..report import phase_report
+
+    try:
+        check_device(args.device, name="--device")
+    except ValueError as exc:
+        if parser is None:
+            raise SystemExit(str(exc)) from None
+        parser.error(str(exc))
+    workers = args.n_jobs if args.n_jobs is not None else max(1, min(8, os.cpu_count() or 1))
+    mode = "full" if args.full else "quick"
+    overrides = {k: v for k, v in (("monitor", args.monitor), ("patience", args.patience)) if v is not None}
+    res = phase_report(args.out if args.out is not None else DEFAULT_OUT[mode], quick=not args.full, n_jobs=workers,
+                       seeds=args.seeds, device=args.device, settings=overrides or None, overwrite=args.overwrite,
+                       verbose=0 if args.quiet else 1)
+    if not args.quiet:
+        print(f"report: {res['out_dir'] / 'report.md'} and report.html ({res['run_time_s']:.0f} s)")
+    return 0
