@@ -189,8 +189,8 @@ def _xor_axis_aligned(frames, W):
           for f in ("xor", "linear")}
     grows = rr["xor"][0] > 1 and bool(np.all(np.diff(rr["xor"]) > 0))
     flat = all(0.9 <= v <= 1.1 for v in rr["linear"])
-    return _verdict(grows and flat, rr["xor"][-1] > 1), (f"trained/initial at k = {ks}: xor {_nums(rr['xor'], '.2f')}; "
-                                                         f"linear {_nums(rr['linear'], '.2f')}")
+    numbers = f"trained/initial at k = {_ints(ks)}: xor {_nums(rr['xor'], '.2f')}; linear {_nums(rr['linear'], '.2f')}"
+    return _verdict(grows and flat, rr["xor"][-1] > 1), numbers
 
 
 def _xor_divergence(frames, W):

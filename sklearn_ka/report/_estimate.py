@@ -26,15 +26,17 @@ __all__ = ["REFERENCE", "calibrate", "count_models", "estimate_run_time"]
 #: (``"sensitivity:train:50"``). Reference: ``sklearn-ka reproduce --full --n-jobs 2`` on a 2-core
 #: x86-64 machine (the run published on the documentation's reproduction page).
 REFERENCE: dict[str, Any] = {
-    "calibration_s": 9.81,
+    "calibration_s": 4.55,
     "workers": 2,
     "per_model_s": {
-        "static": 5.88, "significance": 3.37, "figures": 20.6, "evolution": 37.3, "tails": 2.06,
-        "interpolation": 5.39, "batch_size:test": 5.28, "batch_size:train": 7.84, "bootstrap:test": 2.78,
-        "bootstrap:train": 51.4, "dependent": 1.93, "sensitivity:train:50": 2.56, "sensitivity:test:200": 1.54,
-        "claims": 0.08,
+        "static": 4.35, "significance": 1.1, "figures": 11.1, "evolution": 160.5, "tails": 2.58,
+        "interpolation": 6.30, "batch_size:test": 4.52, "batch_size:train": 5.85, "bootstrap:test": 1.52,
+        "bootstrap:train": 51.1, "dependent": 2.44, "sensitivity:train:50": 4.42, "sensitivity:test:200": 3.42,
+        "claims": 0.14,
     },
 }
+#: The R² step of the reference run's evolution experiment.
+_EVOLUTION_STEP = 0.05
 #: The settings that fix the scale of a run: the estimate holds only when they equal the preset's.
 _SCALE = ("n_samples", "batch_size", "max_epochs", "analyzer", "table_width")
 #: The calibration workload: models, width and epochs (no early stopping), and its repeats (the
@@ -69,15 +71,19 @@ def calibrate(device: str = "cpu", analyzer: dict | None = None) -> float:
     return float(sorted(times)[len(times) // 2])
 
 
-def count_models(s: dict, quick: bool) -> dict[str, int]:
-    """The number of models (or runs) behind each cost key of a run with settings ``s``."""
+def count_models(s: dict, quick: bool) -> dict[str, float]:
+    """The number of models (or runs) behind each cost key of a run with settings ``s``.
+
+    An evolution run counts in units of the reference's (R² steps of 0.05): a coarser step
+    analyses proportionally fewer snapshots.
+    """
     from ..experiments import FAMILIES
 
     n_seeds = len(s["seeds"])
     counts = {"static": len(s["functions"]) * len(s["widths"]) * n_seeds, "significance": 1,
               "figures": len(s["functions"]), "claims": 1}
     if s.get("evolution"):
-        counts["evolution"] = len(s["evolution"]["seeds"])
+        counts["evolution"] = len(s["evolution"]["seeds"]) * _EVOLUTION_STEP / s["evolution"]["r2_step"]
     if s.get("tails"):
         counts["tails"] = len(s["tails"]["functions"]) * n_seeds
     if s.get("interpolation"):
