@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._types import MIN_SEEDS, device, int_at_least, n_jobs, seeds
+from ._options import add_run_options, checked_workers
+from ._types import MIN_SEEDS, seeds
 
 __all__ = ["DEFAULT_OUT", "add_parser", "run"]
 
@@ -52,19 +53,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=seeds, default=None, metavar="SEEDS",
                    help=f"N for the seeds 0, 1, ..., N-1, or a comma-separated list of distinct seeds (at least "
                         f"{MIN_SEEDS}); with fewer than 5 no cell can reach significance (default: 8)")
-    p.add_argument("--device", type=device, default="cpu", metavar="DEVICE",
-                   help="torch device for training and analysis: cpu, cuda or cuda:N (default: %(default)s)")
-    p.add_argument("--monitor", choices=("test", "train"), default=None,
-                   help="the loss early stopping monitors: the independent test set or the training loss "
-                        "(default: test)")
-    p.add_argument("--patience", type=int_at_least(1), default=None, metavar="P",
-                   help="early-stopping patience in epochs (default: 50, the paper's)")
-    p.add_argument("--n-jobs", type=n_jobs, default=None, metavar="N",
-                   help="parallel sweep tasks, -1 for every CPU (default: the number of CPUs, at most 8)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace a report of other settings found in --out (its files and stores are deleted); "
-                        "without it such a directory is refused, while a run of the same settings resumes there")
-    p.add_argument("--quiet", action="store_true", help="print no progress messages")
+    add_run_options(p, monitor_help=(
+        "the loss early stopping monitors: the independent test set or the training loss (default: test)"))
     return p
 
 
@@ -84,18 +74,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None)
     int
         The exit status.
     """
-    import os
-
-    from .._utils import check_device
     from ..report import phase_report
 
-    try:
-        check_device(args.device, name="--device")
-    except ValueError as exc:
-        if parser is None:
-            raise SystemExit(str(exc)) from None
-        parser.error(str(exc))
-    workers = args.n_jobs if args.n_jobs is not None else max(1, min(8, os.cpu_count() or 1))
+    workers = checked_workers(args, parser)
     mode = "full" if args.full else "quick"
     overrides = {k: v for k, v in (("monitor", args.monitor), ("patience", args.patience)) if v is not None}
     res = phase_report(args.out if args.out is not None else DEFAULT_OUT[mode], quick=not args.full, n_jobs=workers,
