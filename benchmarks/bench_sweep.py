@@ -4,9 +4,10 @@
 
 The grid (the paper's static experiment): xor/linear/random x hidden_units in {4, 8, 16, 32} x 4 seeds,
 1000 training examples, an independent 1000-example test set monitored for early stopping
-(the paper protocol), batch 250, Adam lr=0.01, patience 50, at most 10,000 epochs; every model
-analysed against its own initialisation with the default KAGeometryAnalyzer (unless
-``--no-analysis`` or the analyzer is not available). ``--quick``: 2 seeds, at most 300 epochs.
+(the package's default; the paper does not say which loss it monitors), batch 250, Adam lr=0.01,
+patience 50, at most 10,000 epochs; every model analysed against its own initialisation with the
+default KAGeometryAnalyzer (unless ``--no-analysis`` or the analyzer is not available). ``--quick``:
+2 seeds, at most 300 epochs.
 
 Both sides run in this process, one after the other, on the same data (the sweep's seed
 protocol); the loop is what one would write by hand: ``est.fit(X, y, eval_set=(Xt, yt))`` then

@@ -22,6 +22,8 @@ BENCHMARKS = {
     "analyzer": ("bench_analyzer.py", True, ["--quick"]),
     "jacobians": ("bench_jacobians.py", False, ["--quick"]),
     "fit_many": ("bench_fit_many.py", True, ["--quick"]),
+    "ka_penalty": ("bench_ka_penalty.py", True, ["--quick"]),
+    "rotation_cost": ("bench_rotation_cost.py", False, ["--widths", "4", "8"]),
     "critical_batch": ("bench_critical_batch.py", False, ["--quick"]),
     "sweep": ("bench_sweep.py", False, ["--quick"]),
     "scale": ("bench_scale.py", False, ["--examples", "200", "--exact-examples", "6"]),

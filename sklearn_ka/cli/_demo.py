@@ -65,7 +65,8 @@ def run_demo(hidden_units: int = max(PAPER_PROTOCOL.hidden_units), n_samples: in
     """Train the three published targets at once and print train/test R^2, epochs and time.
 
     The paper protocol of the study [1]_ (n = 3 inputs, batch 250, Adam lr 0.01, patience 50, an
-    independent test set of ``n_samples`` examples as the early-stopping set), trained together
+    independent test set of ``n_samples`` examples as the early-stopping set, the package's default: the
+    paper does not say which loss it monitors), trained together
     with :func:`~sklearn_ka.fit_many`.
 
     Parameters

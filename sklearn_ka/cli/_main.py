@@ -50,6 +50,8 @@ examples:
       every experiment at the paper's scale, written to reproduce-full/
   {prog} phase --quick --n-jobs 2
       the KA phase diagram of lambda-xor over width and batch size, written to phase-report/
+  {prog} intervene --quick --n-jobs 2
+      oscillatory activation and a KA term in the loss against a control, written to intervention-report/
 """
 
 #: The demo's mini-batch size (the paper's); the training set must hold at least one batch.
@@ -94,6 +96,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
+    from ._intervene import add_parser as add_intervene_parser
     from ._phase import add_parser as add_phase_parser
     from ._reproduce import add_parser
 
@@ -110,6 +113,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     _add_demo_parser(sub)
     add_parser(sub)
     add_phase_parser(sub)
+    add_intervene_parser(sub)
     return parser
 
 
@@ -148,6 +152,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
             from ._phase import run as run_phase
 
             return run_phase(args, parser)
+        if args.command == "intervene":
+            from ._intervene import run as run_intervene
+
+            return run_intervene(args, parser)
         from ._reproduce import run
 
         return run(args, parser)

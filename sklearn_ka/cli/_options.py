@@ -1,12 +1,46 @@
-"""Options and checks shared by the commands that run experiments (``reproduce``, ``phase``)."""
+"""Options and checks shared by the commands that run experiments (``reproduce``, ``phase``, ``intervene``)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
-from ._types import device, int_at_least, n_jobs
+from ._types import MIN_SEEDS, device, int_at_least, n_jobs, seeds
 
-__all__ = ["add_run_options", "checked_workers"]
+__all__ = ["add_mode_options", "add_run_options", "checked_workers", "run_report"]
+
+#: The monitored-loss help of the report commands.
+MONITOR_HELP = "the loss early stopping monitors: the independent test set or the training loss (default: test)"
+
+
+def add_mode_options(p: argparse.ArgumentParser, quick_help: str, full_help: str, default_out: dict,
+                     seeds_note: str = "") -> None:
+    """Add ``--quick`` / ``--full``, ``--out``, ``--seeds`` and the run options of a report command."""
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="full", action="store_false", help=quick_help)
+    mode.add_argument("--full", dest="full", action="store_true", help=full_help)
+    p.set_defaults(full=False)
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help=f"output directory, created if needed (default: {default_out['quick']} with --quick, "
+                        f"{default_out['full']} with --full)")
+    p.add_argument("--seeds", type=seeds, default=None, metavar="SEEDS",
+                   help=f"N for the seeds 0, 1, ..., N-1, or a comma-separated list of distinct seeds (at least "
+                        f"{MIN_SEEDS}){seeds_note} (default: 8)")
+    add_run_options(p, monitor_help=MONITOR_HELP)
+
+
+def run_report(report: Callable, args: argparse.Namespace, parser: argparse.ArgumentParser | None,
+               default_out: dict) -> int:
+    """Run a report command (``report(out, quick=..., ...)``) from its parsed arguments; return the exit status."""
+    workers = checked_workers(args, parser)
+    mode = "full" if args.full else "quick"
+    overrides = {k: v for k, v in (("monitor", args.monitor), ("patience", args.patience)) if v is not None}
+    res = report(args.out if args.out is not None else default_out[mode], quick=not args.full, n_jobs=workers,
+                 seeds=args.seeds, device=args.device, settings=overrides or None, overwrite=args.overwrite,
+                 verbose=0 if args.quiet else 1)
+    if not args.quiet:
+        print(f"report: {res['out_dir'] / 'report.md'} and report.html ({res['run_time_s']:.0f} s)")
+    return 0
 
 
 def add_run_options(p: argparse.ArgumentParser, monitor_help: str) -> None:

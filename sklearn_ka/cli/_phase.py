@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._options import add_run_options, checked_workers
-from ._types import MIN_SEEDS, seeds
+from ._options import add_mode_options, run_report
 
 __all__ = ["DEFAULT_OUT", "add_parser", "run"]
 
@@ -39,22 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """
     p = sub.add_parser("phase", help="map the KA phase diagram (lambda x width x batch size); write a report",
                        description=_DESCRIPTION)
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--quick", dest="full", action="store_false",
-                      help="lambda-xor only: the (lambda x m) map at B = 250 and the (lambda x B) map at m = 32 on "
-                           "coarse grids, 8 seeds per cell (default; about 15 minutes on 2 cores)")
-    mode.add_argument("--full", dest="full", action="store_true",
-                      help="lambda-xor and G(lambda), every lambda x m in {4..64} x B in {32..1000}, 8 seeds per cell "
-                           "(hours; the estimate is printed before it starts; resumable)")
-    p.set_defaults(full=False)
-    p.add_argument("--out", default=None, metavar="DIR",
-                   help=f"output directory, created if needed (default: {DEFAULT_OUT['quick']} with --quick, "
-                        f"{DEFAULT_OUT['full']} with --full)")
-    p.add_argument("--seeds", type=seeds, default=None, metavar="SEEDS",
-                   help=f"N for the seeds 0, 1, ..., N-1, or a comma-separated list of distinct seeds (at least "
-                        f"{MIN_SEEDS}); with fewer than 5 no cell can reach significance (default: 8)")
-    add_run_options(p, monitor_help=(
-        "the loss early stopping monitors: the independent test set or the training loss (default: test)"))
+    add_mode_options(
+        p, quick_help="lambda-xor only: the (lambda x m) map at B = 250 and the (lambda x B) map at m = 32 on coarse "
+                      "grids, 8 seeds per cell (default; about 10 to 15 minutes on 2 cores)",
+        full_help="lambda-xor and G(lambda), every lambda x m in {4..64} x B in {32..1000}, 8 seeds per cell (hours; "
+                  "the estimate is printed before it starts; resumable)",
+        default_out=DEFAULT_OUT, seeds_note="; with fewer than 5 no cell can reach significance")
     return p
 
 
@@ -76,12 +65,4 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None)
     """
     from ..report import phase_report
 
-    workers = checked_workers(args, parser)
-    mode = "full" if args.full else "quick"
-    overrides = {k: v for k, v in (("monitor", args.monitor), ("patience", args.patience)) if v is not None}
-    res = phase_report(args.out if args.out is not None else DEFAULT_OUT[mode], quick=not args.full, n_jobs=workers,
-                       seeds=args.seeds, device=args.device, settings=overrides or None, overwrite=args.overwrite,
-                       verbose=0 if args.quiet else 1)
-    if not args.quiet:
-        print(f"report: {res['out_dir'] / 'report.md'} and report.html ({res['run_time_s']:.0f} s)")
-    return 0
+    return run_report(phase_report, args, parser, DEFAULT_OUT)

@@ -18,7 +18,10 @@ from ._adam import AdamSettings, check_adam_step
 from ._callbacks import EpochInfo, Progress
 from ._data import DataSets
 from ._gradients import LOSSES
+from ._interventions import Interventions
+from ._loss_terms import LossTerm
 from ._memory import check_training_memory
+from ._schedules import ActivationSchedule
 from ._stack import ModelSpec
 from ._stopping import StoppingSettings, TrainingResult
 from ._training import ModelQueue, RunSettings, train_ragged
@@ -57,6 +60,8 @@ def train_models(
     n_jobs: int = 1,
     max_units: int | str | None = "auto",
     callback: Callable[[EpochInfo], object] | None = None,
+    activation_schedules: Sequence[ActivationSchedule | None] | None = None,
+    loss_terms: Sequence[LossTerm | None] | None = None,
     verbose: int = 0,
 ) -> list[TrainingResult]:
     """Train many one-hidden-layer MLPs of any widths with Adam and per-model early stopping.
@@ -114,6 +119,14 @@ def train_models(
     callback : callable or None
         Called with an :class:`EpochInfo` after every epoch of every stack; it may return the
         models to stop (a boolean mask over ``EpochInfo.models`` or their indices).
+    activation_schedules : sequence of ActivationSchedule or None, or None
+        One per model: when to switch (or blend) its hidden activation toward another one. The
+        schedules of one run switch to the same activation; each model triggers on its own.
+    loss_terms : sequence of LossTerm or None, or None
+        One per model: a scheduled term ``beta * term(A, a)`` added to its loss (e.g.
+        :class:`sklearn_ka.interventions.KAPenalty`). The terms of one run agree in all but
+        ``beta`` and the timing. A model with ``beta = 0`` and no activation switch trains
+        exactly as without them.
     verbose : int
         A tqdm progress bar over the models when positive.
 
@@ -144,8 +157,10 @@ def train_models(
     val = None if X_val is None else DataSets.from_arrays(X_val, y_val, n_classes=n_classes, dtype=dtype, device=dev)
     levels = None if snapshot_r2 is None else np.sort(np.asarray(snapshot_r2, dtype=float))
     epochs = None if snapshot_epochs is None else frozenset(int(e) for e in np.ravel(snapshot_epochs))
+    schedules, terms = _check_interventions(activation_schedules, loss_terms, specs, act, np.shape(X)[2])
     settings = RunSettings(act, loss, n_outputs, int(batch_size), AdamSettings(learning_rate, tuple(betas), epsilon),
-                           StoppingSettings(max_epochs, patience, tol, levels, epochs), dtype, dev, units, callback)
+                           StoppingSettings(max_epochs, patience, tol, levels, epochs), dtype, dev, units, callback,
+                           schedules, terms)
     queue = ModelQueue(specs)
     progress = Progress(len(specs), enabled=bool(verbose))
     try:
@@ -153,6 +168,29 @@ def train_models(
     finally:
         progress.close()
     return results
+
+
+def _check_interventions(schedules, terms, specs, activation, n_features):
+    """The per-model schedules and loss terms, checked (types, lengths, agreement, model shapes)."""
+    for name, values, kind in (("activation_schedules", schedules, ActivationSchedule),
+                               ("loss_terms", terms, LossTerm)):
+        if values is None:
+            continue
+        if isinstance(values, (kind, str)) or not hasattr(values, "__len__") or len(values) != len(specs):
+            raise ValueError(f"train_models: {name} must be None or a sequence with one {kind.__name__} (or None) "
+                             f"per model ({len(specs)} models).")
+        bad = [type(v).__name__ for v in values if v is not None and not isinstance(v, kind)]
+        if bad:
+            raise TypeError(f"train_models: {name} holds {bad[0]}; expected {kind.__name__} or None.")
+    if schedules is not None and not any(s is not None for s in schedules):
+        schedules = None
+    if terms is not None and not any(t is not None and t.beta != 0 for t in terms):
+        terms = None
+    if schedules is None and terms is None:
+        return None, None
+    plan = Interventions(activation, schedules, terms, len(specs))
+    plan.penalty.check(specs, n_features)
+    return schedules, terms
 
 
 def _specs(models, shuffle_seeds, data_index, n_sets):

@@ -47,6 +47,14 @@ class TrainingResult:
     epoch_snapshots : list of dict
         One entry per ``snapshot_epochs`` epoch reached: ``epoch``, the training score and the
         flat ``params`` at the end of that epoch.
+    epoch_times : ndarray of shape (n_epochs,)
+        Wall time in seconds from the model's start of training to the end of each epoch.
+    activation_blend : float
+        The activation-schedule factor of the epoch whose parameters are kept (0: the plain
+        activation); see :class:`~sklearn_ka.engine.ActivationSchedule`.
+    interventions : dict
+        ``activation_start_epoch`` and ``penalty_start_epoch``: the epoch after which each
+        schedule switched on (None: never, or none given).
     """
 
     params: np.ndarray
@@ -57,6 +65,9 @@ class TrainingResult:
     stop_reason: str = "max_epochs"
     train_time: float = 0.0
     epoch_snapshots: list = field(default_factory=list)
+    epoch_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    activation_blend: float = 0.0
+    interventions: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,10 +119,20 @@ class EarlyStopping:
         self.epoch_snapshots = [[] for _ in range(K)]
         self.results: list[TrainingResult | None] = [None] * K
         self.started = np.zeros(K)
+        self.times: list[list[float]] = [[] for _ in range(K)]
 
     def start(self, models: np.ndarray) -> None:
         """The models joining a stack now start their clocks."""
         self.started[models] = time.perf_counter()
+
+    def restart(self, models: np.ndarray) -> None:
+        """Forget the best monitored loss of ``models`` and restart their patience (their function changed).
+
+        The best weights stay until the next epoch improves on infinity, that is until the next
+        recorded epoch, which becomes the new best.
+        """
+        self.best_loss[models] = np.inf
+        self.wait[models] = 0
 
     def record(self, stack: Stack, train_loss, mon_loss, train_score, mon_score) -> np.ndarray:
         """Log one epoch of every model of ``stack``, keep improved parameters and snapshots; return the epochs."""
@@ -123,6 +144,9 @@ class EarlyStopping:
             rows = min(self.settings.max_epochs, max(top, 2 * len(self.history))) - len(self.history)
             self.history = np.concatenate([self.history, np.full((rows,) + self.history.shape[1:], np.nan)])
         self.history[epochs - 1, models] = np.stack([train_loss, mon_loss, train_score, mon_score], 1)
+        now = time.perf_counter()
+        for k in models:
+            self.times[k].append(now - self.started[k])
         improved = mon_loss < self.best_loss[models] - self.settings.tol
         if improved.any():
             stack.keep_best(improved)
@@ -183,4 +207,5 @@ class EarlyStopping:
             stop_reason=reason,
             train_time=time.perf_counter() - self.started[k],
             epoch_snapshots=self.epoch_snapshots[k],
+            epoch_times=np.asarray(self.times[k][:n_epochs]),
         )

@@ -33,6 +33,7 @@ from ._adam import AdamSettings, adam_update
 from ._callbacks import EpochInfo, Progress, requested_stops
 from ._data import DataSets, Evaluation, Shuffler
 from ._gradients import LOSSES, batch_gradient
+from ._interventions import Interventions
 from ._stack import ModelSpec, Stack
 from ._stopping import EarlyStopping, StoppingSettings, TrainingResult
 
@@ -53,6 +54,8 @@ class RunSettings:
     device: torch.device
     max_units: int | None = None
     callback: Callable[[EpochInfo], object] | None = None
+    activation_schedules: Sequence | None = None
+    loss_terms: Sequence | None = None
 
 
 class ModelQueue:
@@ -87,21 +90,28 @@ def train_ragged(queue: ModelQueue, n_models: int, train: DataSets, val: DataSet
     stopping = EarlyStopping(n_models, settings.stopping, score=LOSSES[settings.loss])
     shuffler = Shuffler(train.n_samples, settings.device)
     progress = progress or Progress(n_models, enabled=False)
-    evals = _refill(stack, np.arange(0), queue, settings, stopping, shuffler, train, val)
+    plan = Interventions(settings.activation, settings.activation_schedules, settings.loss_terms, n_models)
+    evals = _refill(stack, np.arange(0), queue, settings, stopping, shuffler, train, val, plan)
     batch_size = min(settings.batch_size, train.n_samples)
     while len(stack):
-        _epoch(stack, settings, train, shuffler, batch_size)
-        scores = evals.scores(settings.activation, stack.layout, stack.pieces, settings.loss)
+        models = stack.models
+        activation = _epoch(stack, settings, train, shuffler, batch_size, plan, stopping.epoch[models] + 1)
+        if plan.changed.any():
+            stopping.restart(models[plan.changed])
+        scores = evals.scores(activation, stack.layout, stack.pieces, settings.loss)
         (train_loss, train_score), (mon_loss, mon_score) = scores[0], scores[-1]
         train_loss, mon_loss = _overflowed(stack, train_loss, mon_loss)
         epochs = stopping.record(stack, train_loss, mon_loss, train_score, mon_score)
-        models = stack.models
+        if plan.any:
+            plan.after_epoch(models, epochs, train_score, stopping.best_epoch[models] == epochs)
         info = EpochInfo(models, epochs, train_loss, mon_loss, train_score, mon_score,
                          stopping.best_loss[models].copy(), LOSSES[settings.loss])
         keep = stopping.stop(stack, train_loss, requested_stops(settings.callback, info))
         if keep.size < len(stack):
             finished = len(stack) - keep.size
-            evals = _refill(stack, keep, queue, settings, stopping, shuffler, train, val)
+            for k in np.setdiff1d(models, models[keep]):
+                plan.annotate(stopping.results[k], int(k))
+            evals = _refill(stack, keep, queue, settings, stopping, shuffler, train, val, plan)
             progress.update(finished, len(stack), int(epochs.max()), float(np.nanmin(stopping.best_loss[models])))
     return stopping.results
 
@@ -121,7 +131,7 @@ def _overflowed(stack, train_loss, mon_loss):
     return np.where(bad, np.inf, train_loss), np.where(bad, np.inf, mon_loss)
 
 
-def _refill(stack, keep, queue, settings, stopping, shuffler, train, val):
+def _refill(stack, keep, queue, settings, stopping, shuffler, train, val, plan):
     """Keep the slots ``keep``, let queued models join, and gather the new stack's evaluation data."""
     room = None
     if settings.max_units is not None:
@@ -131,16 +141,30 @@ def _refill(stack, keep, queue, settings, stopping, shuffler, train, val):
     for spec in joining:
         shuffler.add(spec.index, spec.shuffle_seed)
     stopping.start(np.array([s.index for s in joining], dtype=np.int64))
+    if joining and plan.penalty.active:
+        plan.penalty.join(stack, joining, train, plan.initial_derivative(stack.models))
     if not len(stack):
         return None
     return Evaluation.gather([train] if val is None else [train, val], stack.layout, stack.data_index)
 
 
-def _epoch(stack, settings, train, shuffler, batch_size):
-    """One epoch of every model of the stack: its own permutation, its own mini-batches, Adam."""
+def _epoch(stack, settings, train, shuffler, batch_size, plan, epochs):
+    """One epoch of every model of the stack: its own permutation, its own mini-batches, Adam.
+
+    Returns the hidden activation the epoch trained with (blended where a schedule is on).
+    """
     layout = stack.layout
-    rows = train.rows(stack.data_index, shuffler.permutations(stack.models))
+    models = stack.models
+    activation = plan.activation(models, epochs, layout.owner, settings.dtype) if plan.any else settings.activation
+    weight = plan.penalty.start_epoch(models, epochs) if plan.penalty.active else None
+    penalise = weight is not None and bool(weight.any())
+    rows = train.rows(stack.data_index, shuffler.permutations(models))
     for Xu, yb, wb in train.batches(layout, rows, batch_size):
-        batch_gradient(settings.activation, layout, stack.pieces, stack.grad_pieces, Xu, yb, settings.loss, wb)
+        batch_gradient(activation, layout, stack.pieces, stack.grad_pieces, Xu, yb, settings.loss, wb)
+        if penalise:
+            plan.penalty.add_gradient(stack, stack.grad_pieces, Xu, wb, weight, plan.derivative)
         stack.steps += 1
         adam_update(stack.params, stack.m1, stack.m2, stack.grad, stack.steps, layout.element_slot, settings.adam)
+    if weight is not None:
+        plan.penalty.end_epoch(models)
+    return activation

@@ -16,6 +16,8 @@ that it can run tiny in a test or at the paper's scale.
 7. :func:`significance`: trained vs initial, bootstrap CI and permutation p-value.
 8. :func:`dependent_readings`: size-2 dependent zero rows under alternative readings.
 9. :func:`phase_diagram` (+ :func:`phase_statistics`, :func:`goldilocks_ranges`): the KA phase diagram.
+10. :func:`intervention` (+ :func:`intervention_statistics`, :func:`time_to_level_curves`): an oscillatory
+    activation or a KA term in the loss, against a control: time to R² levels, final R², observables.
 
 Every experiment takes ``patience`` and ``monitor`` (the loss early stopping monitors: the
 independent test set or the training loss; the study does not say which, see
@@ -28,6 +30,14 @@ from ._bootstrap import BootstrapMeasure, bootstrap_experiment, train_deep_mlp
 from ._dependent import READINGS, DependentReadingsMeasure, dependent_readings
 from ._evolution import SnapshotMeasure, evolution, snapshot_levels
 from ._interpolation import FAMILIES, interpolation
+from ._intervention import (
+    INTERVENTION_ARMS,
+    INTERVENTION_CONDITIONS,
+    INTERVENTION_LEVELS,
+    TimeToLevelMeasure,
+    intervention,
+)
+from ._intervention_statistics import intervention_statistics, time_to_level_curves
 from ._phase_diagram import PAPER_GOLDILOCKS, PHASE_BATCH_SIZES, PHASE_SEEDS, PHASE_WIDTHS, default_axes, phase_diagram
 from ._phase_statistics import EMERGENCE_RULE, goldilocks_ranges, phase_statistics
 from ._significance import paired_observables, significance
@@ -37,6 +47,9 @@ from ._tails import TailMeasure, tails
 __all__ = [
     "BATCH_SIZES",
     "FAMILIES",
+    "INTERVENTION_ARMS",
+    "INTERVENTION_CONDITIONS",
+    "INTERVENTION_LEVELS",
     "PAPER_PROTOCOL",
     "READINGS",
     "EMERGENCE_RULE",
@@ -49,6 +62,7 @@ __all__ = [
     "DependentReadingsMeasure",
     "SnapshotMeasure",
     "TailMeasure",
+    "TimeToLevelMeasure",
     "batch_size_experiment",
     "bootstrap_experiment",
     "default_axes",
@@ -56,6 +70,8 @@ __all__ = [
     "evolution",
     "goldilocks_ranges",
     "interpolation",
+    "intervention",
+    "intervention_statistics",
     "paired_observables",
     "phase_diagram",
     "phase_statistics",
@@ -64,5 +80,6 @@ __all__ = [
     "static_comparison",
     "static_tables",
     "tails",
+    "time_to_level_curves",
     "train_deep_mlp",
 ]

@@ -76,7 +76,7 @@ def first_layer(model: Any) -> tuple[np.ndarray, np.ndarray, Activation]:
     if not hasattr(model, "activation"):
         raise TypeError(f"{type(model).__name__} has coefs_ and intercepts_ but no 'activation' "
                         "attribute naming its hidden activation; cannot differentiate it.")
-    activation = get_activation(model.activation)
+    activation = get_activation(getattr(model, "hidden_activation_", None) or model.activation)
     try:
         A, a = model.coefs_[0], model.intercepts_[0]
     except (TypeError, IndexError, KeyError):

@@ -65,7 +65,7 @@ def _mlp_layers(model):
     if not hasattr(model, "activation"):
         raise TypeError(f"{type(model).__name__} has coefs_ and intercepts_ but no 'activation' "
                         "attribute naming its hidden activation; cannot differentiate it.")
-    act = get_activation(model.activation)
+    act = get_activation(getattr(model, "hidden_activation_", None) or model.activation)
     coefs, intercepts = list(model.coefs_), list(model.intercepts_)
     if len(coefs) != len(intercepts) or len(coefs) < 2:
         raise ValueError(f"{type(model).__name__}.coefs_ and .intercepts_ must list the same "

@@ -38,6 +38,9 @@ from .._utils import (
 from ..engine import (
     ACTIVATIONS,
     Activation,
+    ActivationSchedule,
+    LossTerm,
+    blend_activation,
     check_adam_step,
     check_training_memory,
     get_activation,
@@ -151,6 +154,12 @@ def _draw_initial_parameters(n, m, n_outputs, seed, dtype):
     return tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(B.shape[1:])))
 
 
+def _blend_at(history, epoch):
+    """The activation-schedule factor of ``epoch`` (1-based) in ``history`` (None without a schedule)."""
+    blend = history.get("activation_blend")
+    return None if blend is None or epoch < 1 else float(blend[epoch - 1])
+
+
 class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """What the regressor and the classifier share: validation, fitting through the engine, the inner map."""
 
@@ -177,11 +186,13 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "snapshot_epochs": _check_snapshot_epochs,
         "warm_start": [InstanceOf((bool, np.bool_), "a bool")],
         "callback": [Callables(), None],
+        "activation_schedule": [InstanceOf(ActivationSchedule), None],
+        "ka_penalty": [InstanceOf(LossTerm, "a loss term such as sklearn_ka.interventions.KAPenalty"), None],
     }
 
     def __init__(self, hidden_units, *, activation, batch_size, learning_rate, betas, epsilon, max_epochs, patience,
                  tol, validation_fraction, dtype, device, random_state, verbose, error_on_divergence,
-                 snapshot_epochs, warm_start, callback):
+                 snapshot_epochs, warm_start, callback, activation_schedule, ka_penalty):
         # the parameters both estimators share; each subclass lists its own in its signature
         self.hidden_units = hidden_units
         self.activation = activation
@@ -201,6 +212,8 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.snapshot_epochs = snapshot_epochs
         self.warm_start = warm_start
         self.callback = callback
+        self.activation_schedule = activation_schedule
+        self.ka_penalty = ka_penalty
 
     def _encode_targets(self, y, fitting):
         return y
@@ -208,8 +221,12 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _output(self, X):
         """Raw outputs ``sigma(X A + a) B + b`` of shape (n_samples, C)."""
         X = self._check_input(X)
-        H = get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+        H = self._fitted_activation().numpy_fn(self._hidden_preactivation(X))
         return H @ self.coefs_[1] + self.intercepts_[1]
+
+    def _fitted_activation(self) -> Activation:
+        """The hidden activation the fitted weights go with (blended by an activation schedule)."""
+        return getattr(self, "hidden_activation_", None) or get_activation(self.activation)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: ArrayLike, y: ArrayLike, eval_set: tuple[ArrayLike, ArrayLike] | None = None,
@@ -269,7 +286,9 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                  "device", "verbose")
         return {name: params[name] for name in names} | {"snapshot_r2": params.get("snapshot_r2"),
                                                          "snapshot_epochs": params["snapshot_epochs"],
-                                                         "loss": self._loss}
+                                                         "loss": self._loss,
+                                                         "activation_schedule": params["activation_schedule"],
+                                                         "ka_penalty": params["ka_penalty"]}
 
     def _check_training_data(self, X, y, dtype, keep_classes=False):
         owner = type(self).__name__
@@ -461,13 +480,16 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.batch_size_ = plan.batch_size
         self.stop_reason_ = result.stop_reason
         self.fit_time_ = result.train_time
+        self.epoch_times_ = np.asarray(result.epoch_times, dtype=float)
         self._n_features_out = m
+        self._finish_interventions(plan, result)
         if plan.engine_kwargs["snapshot_r2"] is not None:
             self.snapshots_ = []
             for snap in result.snapshots:
                 coefs, intercepts = layers(snap["params"])
                 self.snapshots_.append({"level": snap["level"], "epoch": snap["epoch"], "train_r2": snap["train_r2"],
-                                        "coefs": coefs, "intercepts": intercepts})
+                                        "coefs": coefs, "intercepts": intercepts,
+                                        "activation_blend": _blend_at(result.history, snap["epoch"])})
         elif hasattr(self, "snapshots_"):
             del self.snapshots_
         if plan.engine_kwargs.get("snapshot_epochs") is not None:
@@ -476,10 +498,21 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             for snap in result.epoch_snapshots:
                 coefs, intercepts = layers(snap["params"])
                 self.epoch_snapshots_.append({"epoch": snap["epoch"], score: snap[score], "coefs": coefs,
-                                              "intercepts": intercepts})
+                                              "intercepts": intercepts,
+                                              "activation_blend": _blend_at(result.history, snap["epoch"])})
         elif hasattr(self, "epoch_snapshots_"):
             del self.epoch_snapshots_
         return self
+
+    def _finish_interventions(self, plan, result):
+        """``activation_blend_``, ``hidden_activation_`` and ``intervention_epochs_`` from the engine's record."""
+        schedule = plan.engine_kwargs["activation_schedule"]
+        base = get_activation(plan.engine_kwargs["activation"])
+        self.activation_blend_ = float(result.activation_blend)
+        self.hidden_activation_ = base if schedule is None else blend_activation(
+            base, get_activation(schedule.activation), self.activation_blend_)
+        self.intervention_epochs_ = {"activation": result.interventions.get("activation_start_epoch"),
+                                     "ka_penalty": result.interventions.get("penalty_start_epoch")}
 
     def _divergence_message(self, plan, label):
         """What went wrong when the training loss became NaN or infinite (None when it did not)."""
@@ -528,7 +561,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Hidden-layer activations, float64.
         """
         X = self._check_input(X)
-        return get_activation(self.activation).numpy_fn(self._hidden_preactivation(X))
+        return self._fitted_activation().numpy_fn(self._hidden_preactivation(X))
 
     def jacobian(self, X: ArrayLike) -> np.ndarray:
         """Analytic Jacobian of the inner map, ``J_ji(x) = sigma'(z_j) A_ij``.
@@ -552,7 +585,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
            Shallow MLPs", arXiv:2509.12326, 2025. https://arxiv.org/abs/2509.12326
         """
         X = self._check_input(X)
-        d = get_activation(self.activation).numpy_deriv(self._hidden_preactivation(X))
+        d = self._fitted_activation().numpy_deriv(self._hidden_preactivation(X))
         return d[:, :, None] * self.coefs_[0].T[None, :, :]
 
     def initial_model(self) -> Self:
@@ -595,6 +628,11 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         model.coefs_ = [c.copy() for c in snap["coefs"]]
         model.intercepts_ = [c.copy() for c in snap["intercepts"]]
         model.n_epochs_ = model.n_iter_ = model.best_epoch_ = snap["epoch"]
+        schedule = self.activation_schedule
+        if schedule is not None and snap.get("activation_blend") is not None:
+            model.activation_blend_ = snap["activation_blend"]
+            model.hidden_activation_ = blend_activation(get_activation(self.activation),
+                                                        get_activation(schedule.activation), model.activation_blend_)
         return model
 
     def __sklearn_tags__(self):

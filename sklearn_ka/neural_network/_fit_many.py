@@ -61,7 +61,9 @@ def fit_many(
     :ref:`training`, for the model and its training protocol.
 
     Estimators whose settings allow it (same data shapes, batch size, activation, optimiser
-    settings, epochs, patience, precision and device) train together in one run of
+    settings, epochs, patience, precision and device; the same activation switched to by an
+    ``activation_schedule`` and the same kind of ``ka_penalty``, whatever their timing and
+    ``beta``) train together in one run of
     :func:`sklearn_ka.engine.train_models`: the hidden units of every model, whatever its width,
     sit side by side in one stack without padding, each model with its own initialisation,
     shuffling stream, Adam state, early stopping and best weights. When the models hold more

@@ -18,7 +18,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._utils import PAPER_PROTOCOL, InstanceOf, InvalidParameterError
-from ..engine import EpochInfo
+from ..engine import ActivationSchedule, EpochInfo, LossTerm
 from ._base import BaseShallowMLP
 
 __all__ = ["ShallowMLPClassifier", "ShallowMLPRegressor"]
@@ -121,6 +121,15 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         model's epoch, losses and scores (one row); returning ``True`` (or ``[True]``) stops
         training, keeping the best weights, with ``stop_reason_ == "callback"``.
 
+    activation_schedule : ActivationSchedule or None, default=None
+        Switch (or blend) the hidden activation during training, at an epoch or when the
+        training score first reaches a level (:class:`sklearn_ka.engine.ActivationSchedule`);
+        the fitted model predicts with the blend of its kept weights (``hidden_activation_``).
+        See the user guide, :ref:`interventions`.
+    ka_penalty : LossTerm or None, default=None
+        A scheduled term ``beta * KA(theta)`` added to the loss, e.g.
+        :class:`sklearn_ka.interventions.KAPenalty`; ``beta = 0`` trains exactly as None.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -158,6 +167,17 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         or ``"callback"``.
     fit_time_ : float
         Wall time of training in seconds (of the stacked run, when trained by :func:`fit_many`).
+    epoch_times_ : ndarray of shape ``(n_epochs_,)``
+        Wall time in seconds from the start of training to the end of each epoch (shared with
+        the models trained beside it by :func:`fit_many`).
+    activation_blend_ : float
+        The ``activation_schedule`` factor of the epoch whose weights are kept (0: none).
+    hidden_activation_ : Activation
+        The hidden activation of the fitted weights (the blend; ``activation`` without schedule).
+    intervention_epochs_ : dict
+        ``{"activation": T, "ka_penalty": T}``: the epoch after which each schedule switched on
+        (None: never, or none given). ``history_`` then also holds ``activation_blend`` and
+        ``penalty_weight`` / ``penalty_value`` per epoch.
 
     See Also
     --------
@@ -199,13 +219,16 @@ class ShallowMLPRegressor(RegressorMixin, BaseShallowMLP):
         snapshot_epochs: ArrayLike | None = None,
         warm_start: bool = False,
         callback: Callable[[EpochInfo], object] | None = None,
+        activation_schedule: ActivationSchedule | None = None,
+        ka_penalty: LossTerm | None = None,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
             verbose=verbose, error_on_divergence=error_on_divergence, snapshot_epochs=snapshot_epochs,
-            warm_start=warm_start, callback=callback,
+            warm_start=warm_start, callback=callback, activation_schedule=activation_schedule,
+            ka_penalty=ka_penalty,
         )
         self.snapshot_r2 = snapshot_r2
         self.critical_batch_params = critical_batch_params
@@ -265,6 +288,9 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
         ``train_accuracy``).
     warm_start : bool, default=False
     callback : callable or None, default=None
+    activation_schedule : ActivationSchedule or None, default=None
+        Level-triggered schedules read the training accuracy.
+    ka_penalty : LossTerm or None, default=None
         See :class:`ShallowMLPRegressor` for each.
 
     Attributes
@@ -275,7 +301,8 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
     intercepts_ : list of ndarray
         ``[a (m,), b (n_classes,)]``.
     initial_coefs_, initial_intercepts_, n_features_in_, feature_names_in_, n_epochs_, n_iter_,
-    best_epoch_, best_loss_, history_, loss_curve_, batch_size_, stop_reason_, fit_time_
+    best_epoch_, best_loss_, history_, loss_curve_, batch_size_, stop_reason_, fit_time_, epoch_times_,
+    activation_blend_, hidden_activation_, intervention_epochs_
         As in :class:`ShallowMLPRegressor` (``history_`` has ``train_accuracy`` and
         ``monitored_accuracy`` instead of R^2).
 
@@ -312,13 +339,16 @@ class ShallowMLPClassifier(ClassifierMixin, BaseShallowMLP):
         snapshot_epochs: ArrayLike | None = None,
         warm_start: bool = False,
         callback: Callable[[EpochInfo], object] | None = None,
+        activation_schedule: ActivationSchedule | None = None,
+        ka_penalty: LossTerm | None = None,
     ) -> None:
         super().__init__(
             hidden_units, activation=activation, batch_size=batch_size, learning_rate=learning_rate, betas=betas,
             epsilon=epsilon, max_epochs=max_epochs, patience=patience, tol=tol,
             validation_fraction=validation_fraction, dtype=dtype, device=device, random_state=random_state,
             verbose=verbose, error_on_divergence=error_on_divergence, snapshot_epochs=snapshot_epochs,
-            warm_start=warm_start, callback=callback,
+            warm_start=warm_start, callback=callback, activation_schedule=activation_schedule,
+            ka_penalty=ka_penalty,
         )
 
     @property

@@ -61,6 +61,8 @@ class FitPlan:
             None if snap is None else tuple(snap), kw["loss"], self.params0[2].shape[1:],
             None if kw.get("snapshot_epochs") is None else tuple(kw["snapshot_epochs"]),
             self.sample_weight is None,
+            None if kw.get("activation_schedule") is None else kw["activation_schedule"].activation,
+            None if kw.get("ka_penalty") is None else kw["ka_penalty"].group_key(),
         )
 
 
@@ -101,6 +103,9 @@ def train_plans(plans: list[FitPlan], n_threads="auto", n_jobs=1, max_units="aut
     kw = dict(plans[0].engine_kwargs, verbose=max(p.engine_kwargs["verbose"] for p in plans),
               batch_size=plans[0].batch_size)
     kw.update(overrides)
+    kw.pop("activation_schedule", None), kw.pop("ka_penalty", None)
     return train_models([p.params0 for p in plans], X, y, X_val, y_val, data_index=index, sample_weight=weights,
                         shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, n_jobs=n_jobs,
-                        max_units=max_units, callback=callback, **kw)
+                        max_units=max_units, callback=callback,
+                        activation_schedules=[p.engine_kwargs.get("activation_schedule") for p in plans],
+                        loss_terms=[p.engine_kwargs.get("ka_penalty") for p in plans], **kw)

@@ -15,6 +15,7 @@ when plotting.
 * :class:`KAGeometryDisplay`: one analysis (:func:`sklearn_ka.analyze`), each observable trained /
   baseline against the minor size k.
 * :class:`PhaseDiagramDisplay`, :class:`PhaseSliceDisplay`: the KA phase diagram over two axes, and its slices.
+* :class:`InterventionDisplay`: interventions on training against a control: time to R² levels, observables.
 
 These are the figures of the study [1]_; the quantities drawn are defined in the user guide
 (:ref:`observables`) and the experiments behind them in :ref:`experiments`. Axes carry units (or
@@ -29,12 +30,14 @@ References
 
 from ._geometry import KAGeometryDisplay
 from ._heatmaps import JacobianHeatmapDisplay, WeightHeatmapDisplay
+from ._intervention import InterventionDisplay
 from ._minors import MinorHistogramDisplay, RankValueDisplay
 from ._observables import ObservableDisplay
 from ._phase_diagram import PhaseDiagramDisplay, PhaseSliceDisplay
 from ._tails import MeanExcessDisplay
 
 __all__ = [
+    "InterventionDisplay",
     "JacobianHeatmapDisplay",
     "KAGeometryDisplay",
     "MeanExcessDisplay",

@@ -12,9 +12,11 @@ References
 """
 
 from ._comparison import deviations
+from ._intervention_report import INTERVENTION_FULL_SETTINGS, INTERVENTION_QUICK_SETTINGS, intervention_report
 from ._paper import paper_tables
 from ._phase_report import phase_report
 from ._reproduce import reproduce
 from ._settings import FULL_SETTINGS, QUICK_SETTINGS
 
-__all__ = ["FULL_SETTINGS", "QUICK_SETTINGS", "deviations", "paper_tables", "phase_report", "reproduce"]
+__all__ = ["FULL_SETTINGS", "INTERVENTION_FULL_SETTINGS", "INTERVENTION_QUICK_SETTINGS", "QUICK_SETTINGS", "deviations",
+           "intervention_report", "paper_tables", "phase_report", "reproduce"]

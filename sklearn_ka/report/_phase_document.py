@@ -178,8 +178,8 @@ def _run_time(doc: Document, run: ReportRun, info: dict) -> None:
         return
     own = s["layout"] == "planes" and "lam" in models.columns and (computed == tasks or first)
     calibration = (first or info).get("calibration_s") if computed < tasks else info["calibration_s"]
-    costs = measured_costs(models, width_at=s["width_at"], batch_at=s["batch_at"],
-                           calibration_s=calibration) if own else MEASURED_COSTS
+    costs = measured_costs(models, width_at=s["width_at"], batch_at=s["batch_at"], calibration_s=calibration,
+                           n_rotations=s["analyzer"].get("n_rotations")) if own else MEASURED_COSTS
     full = estimate_run_time(f, info["n_jobs"], costs=costs, calibration_s=calibration)
     doc.p(f"--full ({count_models(f)} models: λ-xor and G(λ), every λ of the interpolation grids × "
           f"{len(f['widths'])} widths × {len(f['batch_sizes'])} batch sizes × {len(f['seeds'])} seeds) is "
@@ -188,5 +188,7 @@ def _run_time(doc: Document, run: ReportRun, info: dict) -> None:
              "the per-model costs a reference --quick run measured, scaled by this run's calibration")
           + f" (training of one 8-seed task per width at B = {s['batch_at']}, in s: {costs['train_task_s']}; "
           f"factor per batch size at m = {s['width_at']}: {costs['batch_factor']}, batch sizes not trained taking "
-          f"the nearest one's; analysis of one model per width, in s: {costs['analysis_s']}). The command states "
+          f"the nearest one's; analysis of one model per width with {costs['analysis_rotations']} Haar rotations, in "
+          f"s: {costs['analysis_s']}, times the factor of {f['analyzer']['n_rotations']} rotations per width: "
+          f"{costs['rotation_factor'].get(f['analyzer']['n_rotations'])}). The command states "
           "its own estimate before it starts; an interrupted run resumes from its stores.")

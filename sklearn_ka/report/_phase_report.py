@@ -51,8 +51,15 @@ __all__ = ["PHASE_QUICK_SETTINGS", "PHASE_FULL_SETTINGS", "MEASURED_COSTS", "at_
 #: The lambda values of the quick maps: a coarse grid over the paper's [0.5, 1.5], with xor (1.0).
 _QUICK_LAMBDAS = [0.5, 0.75, 1.0, 1.25, 1.5]
 
+#: Haar rotations per analysis in ``--quick`` (the study's 400 in ``--full``): the Haar frames of
+#: the rotation ratio at k = 1, 2 are the bulk of the analysis time below width 64 (about 3.5 times
+#: less with 100; measured by ``benchmarks/bench_rotation_cost.py``). The emergence rule reads the
+#: ratio at k = n = 3, which the Haar method computes exactly whatever the number of rotations.
+_QUICK_ROTATIONS = 100
+
 #: ``--quick``: lambda-xor only, two planes sharing their (lambda, 32, 250) cells: (lambda x width)
-#: at batch 250 and (lambda x batch size) at width 32, coarse grids, 8 seeds per cell.
+#: at batch 250 and (lambda x batch size) at width 32, coarse grids, 8 seeds per cell, 100 Haar
+#: rotations per analysis.
 PHASE_QUICK_SETTINGS: dict[str, Any] = {
     "families": ["lambda_xor"],
     "values": {"lambda_xor": _QUICK_LAMBDAS},
@@ -66,7 +73,7 @@ PHASE_QUICK_SETTINGS: dict[str, Any] = {
     "max_epochs": PAPER_PROTOCOL.max_epochs,
     "patience": PAPER_PROTOCOL.patience,
     "monitor": "test",
-    "analyzer": {"n_rotations": PAPER_PROTOCOL.n_rotations, "rotation_method": "haar"},
+    "analyzer": {"n_rotations": _QUICK_ROTATIONS, "rotation_method": "haar"},
     "alpha": 0.05,
     "n_resamples": 9999,
     "r2_level": 0.9,
@@ -74,7 +81,8 @@ PHASE_QUICK_SETTINGS: dict[str, Any] = {
 }
 
 #: ``--full``: both families of the study's slices (lambda-xor and G(lambda)), the full cube of
-#: their default axes (:func:`~sklearn_ka.experiments.default_axes`), 8 seeds per cell.
+#: their default axes (:func:`~sklearn_ka.experiments.default_axes`), 8 seeds per cell, the study's
+#: 400 Haar rotations per analysis.
 PHASE_FULL_SETTINGS: dict[str, Any] = {
     **copy.deepcopy(PHASE_QUICK_SETTINGS),
     "families": ["lambda_xor", "gaussian"],
@@ -82,20 +90,26 @@ PHASE_FULL_SETTINGS: dict[str, Any] = {
     "widths": [4, 8, 16, 32, 64],
     "batch_sizes": [32, 64, 128, 250, 512, 1000],
     "layout": "cube",
+    "analyzer": {"n_rotations": PAPER_PROTOCOL.n_rotations, "rotation_method": "haar"},
 }
 
 #: Per-model costs in seconds measured by ``--quick`` on a 2-core x86-64 machine (n_jobs=2,
 #: lambda-xor, 8 seeds per task; :func:`measured_costs` of its models): the training of one task
 #: (all its seeds, stacked) per width at batch 250, the factor a batch size multiplies it by (at
-#: width 32; sizes not measured take the nearest one's), the analysis of one model per width, and
-#: the calibration workload timed on that machine at the time (other jobs were running: 1-minute
-#: load average about 9 on its 2 CPUs). :func:`estimate_run_time` scales the costs by the current
-#: machine's calibration over that one.
+#: width 32; sizes not measured take the nearest one's), the analysis of one model per width with
+#: ``analysis_rotations`` Haar rotations, the factor other rotation counts multiply it by (per
+#: width, measured by ``benchmarks/bench_rotation_cost.py``), and the calibration workload timed
+#: on that machine at the start of the run (1-minute load average 0.3 then, about 2 during the run,
+#: which took 13.1 min). :func:`estimate_run_time` scales the costs by the current machine's
+#: calibration over that one.
 MEASURED_COSTS: dict[str, Any] = {
-    "train_task_s": {4: 19.21, 8: 24.88, 16: 31.3, 32: 43.55, 64: 63.23},
-    "batch_factor": {32: 0.92, 128: 0.99, 250: 1.0, 1000: 1.61},
-    "analysis_s": {4: 0.72, 8: 1.13, 16: 1.81, 32: 3.81, 64: 29.26},
-    "calibration_s": 4.26,
+    "train_task_s": {4: 6.15, 8: 6.94, 16: 10.36, 32: 11.85, 64: 18.98},
+    "batch_factor": {32: 1.48, 128: 1.0, 250: 1.0, 1000: 2.19},
+    "analysis_s": {4: 0.35, 8: 0.73, 16: 1.03, 32: 2.16, 64: 13.0},
+    "analysis_rotations": 100,
+    "rotation_factor": {100: {4: 0.27, 8: 0.30, 16: 0.29, 32: 0.27, 64: 0.91},
+                        400: {4: 1.0, 8: 1.0, 16: 1.0, 32: 1.0, 64: 1.0}},
+    "calibration_s": 2.26,
 }
 
 _OUT = {"quick": "phase-report", "full": "phase-full"}
@@ -151,13 +165,25 @@ def estimate_run_time(settings: Mapping[str, Any], n_jobs: int | None = None,
     for family in settings["families"]:
         for m, b in _cells_of(settings):
             train = _lookup(costs["train_task_s"], m) * _lookup(costs["batch_factor"], b) * max(1.0, n_seeds / 8)
-            total += _n_values(settings, family) * (train + n_seeds * _lookup(costs["analysis_s"], m))
+            total += _n_values(settings, family) * (train + n_seeds * _analysis_cost(costs, settings, m))
     speed = 1.0 if calibration_s is None else calibration_s / float(costs["calibration_s"])
     return total / workers * speed
 
 
+def _analysis_cost(costs: Mapping[str, Any], settings: Mapping[str, Any], width: int) -> float:
+    """Seconds of one model's analysis at ``width`` with the run's Haar rotations."""
+    measured = int(costs.get("analysis_rotations", PAPER_PROTOCOL.n_rotations))
+    wanted = int(settings["analyzer"].get("n_rotations", PAPER_PROTOCOL.n_rotations))
+    base = _lookup(costs["analysis_s"], width)
+    if wanted == measured:
+        return base
+    factors = costs["rotation_factor"]
+    return base * _lookup(factors[wanted], width) / _lookup(factors[measured], width) if wanted in factors \
+        and measured in factors else base * wanted / measured
+
+
 def measured_costs(models: pd.DataFrame, *, width_at: int = 32, batch_at: int = PAPER_PROTOCOL.batch_size,
-                   calibration_s: float | None = None) -> dict[str, Any]:
+                   calibration_s: float | None = None, n_rotations: int | None = None) -> dict[str, Any]:
     """The per-model costs of a run (the layout of :data:`MEASURED_COSTS`) from its ``models`` frame.
 
     The models of a task are trained together until the last one stops, so a task's training
@@ -176,6 +202,8 @@ def measured_costs(models: pd.DataFrame, *, width_at: int = 32, batch_at: int = 
             "batch_factor": {int(b): round(float(v / base), 2) for b, v in at_w.items()},
             "analysis_s": {int(m): round(float(v), 2)
                            for m, v in models.groupby("hidden_units")["analysis_time"].mean().items()},
+            "analysis_rotations": int(n_rotations if n_rotations is not None else PAPER_PROTOCOL.n_rotations),
+            "rotation_factor": MEASURED_COSTS["rotation_factor"],
             "calibration_s": calibration_s if calibration_s is not None else MEASURED_COSTS["calibration_s"]}
 
 
@@ -184,8 +212,9 @@ _SCALE = ("n_samples", "max_epochs", "patience", "monitor", "analyzer", "device"
 
 
 def at_preset_scale(settings: Mapping[str, Any]) -> bool:
-    """Whether a run's per-model scale is the presets' (so that :data:`MEASURED_COSTS` apply)."""
-    return all(_plain(settings[k]) == _plain(PHASE_QUICK_SETTINGS[k]) for k in _SCALE)
+    """Whether a run's per-model scale is one preset's (so that :data:`MEASURED_COSTS` apply)."""
+    return any(all(_plain(settings[k]) == _plain(preset[k]) for k in _SCALE)
+               for preset in (PHASE_QUICK_SETTINGS, PHASE_FULL_SETTINGS))
 
 
 def count_models(settings: Mapping[str, Any]) -> int:

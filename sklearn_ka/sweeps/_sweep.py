@@ -92,7 +92,8 @@ def sweep(
     Seed protocol: seed ``s`` gives the estimator ``random_state=s``, the named function
     ``function_seed=s``, the training sample ``numpy.random.default_rng([s, 0])``, the test
     sample ``numpy.random.default_rng([s, 1])`` (same size; with ``monitor="test"`` the
-    early-stopping ``eval_set``, as in the paper protocol of :ref:`training-protocol`), and the
+    early-stopping ``eval_set``; the paper does not say which loss it monitors, see
+    :ref:`early-stopping-monitor`), and the
     analyzer ``random_state=s``.
     :func:`make_sweep_data` reproduces one row's data. The experiments of the study
     (:ref:`experiments`) all run through this function.

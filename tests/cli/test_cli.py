@@ -106,7 +106,8 @@ def test_every_action_has_help_text():
         assert p.description, p.prog
     # every command is checked (the phase diagram's command is registered by its own module)
     assert names[:3] == ["sklearn-ka", "sklearn-ka demo", "sklearn-ka reproduce"]
-    assert set(names) <= {"sklearn-ka", "sklearn-ka demo", "sklearn-ka reproduce", "sklearn-ka phase"}
+    assert set(names) <= {"sklearn-ka", "sklearn-ka demo", "sklearn-ka reproduce", "sklearn-ka phase",
+                          "sklearn-ka intervene"}
 
 
 def test_program_names(capsys):

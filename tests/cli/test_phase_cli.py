@@ -226,7 +226,12 @@ def test_model_counts_and_run_time_estimate(monkeypatch):
     c = MEASURED_COSTS
     assert {b for _, b in pts} <= set(c["batch_factor"]) and set(PHASE_QUICK_SETTINGS["widths"]) <= set(
         c["train_task_s"]) == set(c["analysis_s"])
-    by_hand = 5 * sum(c["train_task_s"][m] * c["batch_factor"][b] + 8 * c["analysis_s"][m] for m, b in pts)
+    rot, measured = PHASE_QUICK_SETTINGS["analyzer"]["n_rotations"], c["analysis_rotations"]
+
+    def analysis(m):  # the measured analysis, moved to the preset's rotations by the measured factors
+        return c["analysis_s"][m] * c["rotation_factor"][rot][m] / c["rotation_factor"][measured][m]
+
+    by_hand = 5 * sum(c["train_task_s"][m] * c["batch_factor"][b] + 8 * analysis(m) for m, b in pts)
     assert one == pytest.approx(by_hand)
     # a machine twice as slow on the calibration workload takes twice as long
     slow = estimate_run_time(PHASE_QUICK_SETTINGS, 1, calibration_s=2 * c["calibration_s"])
@@ -241,7 +246,8 @@ def test_measured_costs_read_tasks_and_analyses():
             for s in range(8):  # one task per cell, trained until its last model stops (seed 7)
                 rows.append({"lam": lam, "hidden_units": m, "batch_size": b, "seed": s,
                              "fit_time": scale * m * (2 if b == 32 else 1) * (s + 1) / 8, "analysis_time": 0.1 * m})
-    costs = measured_costs(pd.DataFrame(rows), calibration_s=1.5)
+    costs = measured_costs(pd.DataFrame(rows), calibration_s=1.5, n_rotations=100)
+    assert costs["analysis_rotations"] == 100
     assert costs["train_task_s"] == {4: 8.0, 32: 64.0}
     assert costs["batch_factor"] == {32: 2.0, 250: 1.0}
     assert costs["analysis_s"] == {4: pytest.approx(0.4), 32: pytest.approx(3.2)}
