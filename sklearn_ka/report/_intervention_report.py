@@ -18,7 +18,6 @@ import copy
 import json
 import math
 import os
-import platform
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -40,9 +39,9 @@ from .._utils import (
     check_param,
     check_sequence,
 )
-from .._version import __version__
 from ._context import ReportRun
-from ._out_dir import SETTINGS_FILE, _remove_previous
+from ._out_dir import SETTINGS_FILE, prepare_preset_dir
+from ._run_info import load_average, write_run_info
 
 __all__ = ["INTERVENTION_QUICK_SETTINGS", "INTERVENTION_FULL_SETTINGS", "MEASURED_COSTS", "at_preset_scale",
            "count_models", "estimate_run_time", "measured_costs", "intervention_report"]
@@ -297,61 +296,12 @@ def _prepare_out_dir(out_dir: Any, mode: str, settings: dict, overwrite: Any) ->
 
     Returns the directory and, when a run of the same settings is resumed, its ``settings.json``.
     """
-    check_param("out_dir", out_dir, [InstanceOf((str, os.PathLike), "a directory path")], owner=_OWNER)
-    overwrite = check_param("overwrite", overwrite, [InstanceOf(bool, "True or False")], owner=_OWNER)
-    out = Path(out_dir)
-    if not str(os.fspath(out_dir)).strip() or (out.exists() and not out.is_dir()):
-        raise InvalidParameterError(f"{_OWNER}: out_dir must be a directory path; got {str(out_dir)!r}.")
-    path, resumed = out / SETTINGS_FILE, None
-    if path.is_file():
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(previous, dict) or previous.get("report") != "intervention":
-                raise ValueError("not the settings of an intervention report")
-            diff = _differences(previous, mode, settings)
-        except (OSError, ValueError) as exc:
-            previous, diff = {}, [f"its {SETTINGS_FILE} is not an intervention report's ({exc})"]
-        if diff and not overwrite:
-            raise FileExistsError(f"{_OWNER}: {str(out)!r} holds the report of another run (differs in: "
-                                  f"{', '.join(diff)}). Pass overwrite=True (command line: --overwrite) to delete "
-                                  "that report and its store, or choose another directory. (A run of the same "
-                                  "settings resumes in place.)")
-        if diff:
-            _remove_previous(out, {**previous, "files": list(_FILES) + list(previous.get("files") or [])})
-        resumed = None if diff else previous
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    return out, resumed
+    def differences(previous):
+        if previous.get("report") != "intervention":
+            return [f"its {SETTINGS_FILE} is not an intervention report's"]
+        return _differences(previous, mode, settings)
 
-
-def _load() -> float | None:
-    """The 1-minute load average (None where the platform has none)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):  # pragma: no cover - Windows
-        return None
-
-
-def _write_settings(run: ReportRun, status: str, estimate_s: float | None) -> dict:
-    info = {"report": "intervention", "mode": "quick" if run.quick else "full", "status": status,
-            "settings": run.settings, "estimated_run_time_s": estimate_s, "calibration_s": run.calibration_s,
-            "timings_s": run.timings, "sweeps": run.frames.get("sweeps", {}), "n_jobs": run.n_jobs,
-            "sklearn_ka": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-            "numpy": np.__version__, "pandas": pd.__version__,
-            "load_average": {"start": run.frames.get("load_start"), "end": _load()}}
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    if run.frames.get("first_run"):
-        info["first_run"] = run.frames["first_run"]
-    if status == "finished":
-        info["files"] = [os.path.relpath(p, run.out) for p in run.written] + ["report.md", "report.html",
-                                                                               SETTINGS_FILE]
-    (run.out / SETTINGS_FILE).write_text(json.dumps(_plain(info), indent=2), encoding="utf-8")
-    return info
+    return prepare_preset_dir(out_dir, overwrite, owner=_OWNER, files=_FILES, differences=differences)
 
 
 # ----------------------------------------------------------------------------------- run
@@ -416,7 +366,7 @@ def intervention_report(out_dir: str | os.PathLike | None = None, quick: bool = 
     mode = "quick" if quick else "full"
     out, resumed = _prepare_out_dir(_OUT[mode] if out_dir is None else out_dir, mode, s, overwrite)
     run = ReportRun(s, quick, out, n_jobs, verbose)
-    run.frames["load_start"] = _load()
+    run.frames["load_start"] = load_average()
     if resumed is not None and (resumed.get("first_run") or resumed.get("status") == "finished"):
         run.frames["first_run"] = resumed.get("first_run") or {k: resumed.get(k) for k in (
             "date", "timings_s", "n_jobs", "cpu_count", "calibration_s", "estimated_run_time_s", "load_average",
@@ -431,14 +381,14 @@ def intervention_report(out_dir: str | os.PathLike | None = None, quick: bool = 
                f"machine's calibration, {run.calibration_s:.2f} s)" if estimate is not None else
                "no run-time estimate (the scale differs from the presets')")
             + (f"; resuming from {out / 'store'}" if resumed is not None else ""))
-    _write_settings(run, "running", estimate)
+    write_run_info(run, "running", estimate, report="intervention")
     res = _run(run)
     _write_tables(run, res)
     from ._intervention_document import figures
 
     figures(run, res)
     run.timings["total_s"] = run_time = time.perf_counter() - run.t0
-    info = _write_settings(run, "finished", estimate)
+    info = write_run_info(run, "finished", estimate, report="intervention")
     statements = _write_report(run, res, info)
     run.log(f"report written to {out / 'report.md'} ({run_time:.0f} s)")
     return {"out_dir": out, "files": run.written, "models": res.models, "statistics": res.statistics,

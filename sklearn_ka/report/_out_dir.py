@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from .._utils import InstanceOf, InvalidParameterError, check_param
 
-__all__ = ["ADDED_SETTINGS", "REPORT_FILES", "SETTINGS_FILE", "prepare_out_dir", "same_settings"]
+__all__ = ["ADDED_SETTINGS", "REPORT_FILES", "SETTINGS_FILE", "prepare_out_dir", "prepare_preset_dir",
+           "same_settings"]
 
 #: The file that identifies the run owning an output directory.
 SETTINGS_FILE = "settings.json"
@@ -66,9 +68,9 @@ def _previous_run(out: Path) -> tuple[dict | None, str]:
     return previous, ""
 
 
-def _remove_previous(out: Path, previous: dict) -> None:
-    """Delete the files of the previous report in ``out`` (only those a report writes)."""
-    names = set(REPORT_FILES)
+def _remove_previous(out: Path, previous: dict, files: Iterable[str] = REPORT_FILES) -> None:
+    """Delete the files of the previous report in ``out`` (only those a report writes: ``files`` and its list)."""
+    names = set(files)
     for f in previous.get("files", []) if isinstance(previous.get("files"), list) else []:
         p = Path(str(f))
         if not p.is_absolute() and ".." not in p.parts:
@@ -122,5 +124,49 @@ def prepare_out_dir(out_dir: Any, mode: str, settings: dict, overwrite: Any) -> 
             _remove_previous(out, previous)
         else:
             resumed = True
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    return out, resumed
+
+
+def prepare_preset_dir(out_dir: Any, overwrite: Any, *, owner: str, files: Iterable[str],
+                       differences: Callable[[dict], list[str]]) -> tuple[Path, dict | None]:
+    """The same rule for the other preset reports (``phase``, ``intervene``), with their own comparison.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+    overwrite : bool
+    owner : str
+        The report function, for the messages.
+    files : iterable of str
+        The files the report writes at the top of its directory.
+    differences : callable
+        ``differences(previous settings.json) -> list of str``: what differs from this run (empty
+        when a run of the same settings is resumed).
+
+    Returns
+    -------
+    out : pathlib.Path
+    previous : dict or None
+        The previous run's ``settings.json`` when it is resumed, else None.
+    """
+    check_param("out_dir", out_dir, [InstanceOf((str, os.PathLike), "a directory path")], owner=owner)
+    overwrite = check_param("overwrite", overwrite, [InstanceOf(bool, "True or False")], owner=owner)
+    out = Path(out_dir)
+    if not str(os.fspath(out_dir)).strip() or (out.exists() and not out.is_dir()):
+        raise InvalidParameterError(f"{owner}: out_dir must be a directory path; got {str(out_dir)!r}.")
+    previous, unreadable = _previous_run(out)
+    resumed = None
+    if previous is not None:
+        diff = [unreadable] if unreadable else differences(previous)
+        if diff and not overwrite:
+            raise FileExistsError(f"{owner}: {str(out)!r} holds the report of another run (differs in: "
+                                  f"{', '.join(diff)}). Pass overwrite=True (command line: --overwrite) to delete "
+                                  "that report and its stores, or choose another directory. (A run of the same "
+                                  "settings resumes in place.)")
+        if diff:
+            _remove_previous(out, previous, files)
+        else:
+            resumed = previous
     (out / "figures").mkdir(parents=True, exist_ok=True)
     return out, resumed

@@ -18,8 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import platform
-import shutil
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -41,9 +39,10 @@ from .._utils import (
     check_param,
     check_sequence,
 )
-from .._version import __version__
 from ._context import ReportRun
+from ._out_dir import prepare_preset_dir
 from ._phase_findings import findings, ranges_for
+from ._run_info import load_average, write_run_info
 
 __all__ = ["PHASE_QUICK_SETTINGS", "PHASE_FULL_SETTINGS", "MEASURED_COSTS", "at_preset_scale", "count_models",
            "estimate_run_time", "measured_costs", "phase_report"]
@@ -310,29 +309,13 @@ def _prepare_out_dir(out_dir: Any, mode: str, settings: dict, overwrite: Any) ->
     Returns the directory and, when a run of the same settings is resumed, what its ``settings.json``
     says of the run that computed the models (``None`` otherwise).
     """
-    check_param("out_dir", out_dir, [InstanceOf((str, os.PathLike), "a directory path")], owner="phase_report")
-    overwrite = check_param("overwrite", overwrite, [InstanceOf(bool, "True or False")], owner="phase_report")
-    out = Path(out_dir)
-    if not str(os.fspath(out_dir)).strip() or (out.exists() and not out.is_dir()):
-        raise InvalidParameterError(f"phase_report: out_dir must be a directory path; got {str(out_dir)!r}.")
-    path, resumed = out / _SETTINGS_FILE, None
-    if path.is_file():
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-            diff = [k for k in ("mode", "settings") if previous.get(k) != _plain({"mode": mode,
-                                                                                   "settings": settings})[k]]
-        except (OSError, ValueError, AttributeError) as exc:
-            previous, diff = {}, [f"its {_SETTINGS_FILE} cannot be read ({exc})"]
-        if diff and not overwrite:
-            raise FileExistsError(f"phase_report: {str(out)!r} holds the report of another run (differs in: "
-                                  f"{', '.join(diff)}). Pass overwrite=True (command line: --overwrite) to delete "
-                                  "that report and its stores, or choose another directory. (A run of the same "
-                                  "settings resumes in place.)")
-        if diff:
-            _remove_previous(out, previous)
-        resumed = None if diff else _first_run(previous)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    return out, resumed
+    def differences(previous):
+        now = _plain({"mode": mode, "settings": settings})
+        return [k for k in ("mode", "settings") if previous.get(k) != now[k]]
+
+    out, previous = prepare_preset_dir(out_dir, overwrite, owner="phase_report", files=_FILES,
+                                       differences=differences)
+    return out, None if previous is None else _first_run(previous)
 
 
 def _first_run(previous: dict) -> dict:
@@ -344,55 +327,6 @@ def _first_run(previous: dict) -> dict:
     return {k: previous.get(k) for k in keys}
 
 
-def _remove_previous(out: Path, previous: Any) -> None:
-    names = set(_FILES)
-    files = previous.get("files") if isinstance(previous, dict) else None
-    for f in files if isinstance(files, list) else []:
-        p = Path(str(f))
-        if not p.is_absolute() and ".." not in p.parts:
-            names.add(str(p))
-    for name in sorted(names):
-        if (out / name).is_file():
-            (out / name).unlink()
-    for png in (out / "figures").glob("*.png") if (out / "figures").is_dir() else []:
-        png.unlink()
-    if (out / "store").is_dir():
-        shutil.rmtree(out / "store")
-
-
-def _load() -> float | None:
-    """The 1-minute load average (None where the platform has none)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):  # pragma: no cover - Windows
-        return None
-
-
-def _write_settings(run: ReportRun, status: str, estimate_s: float | None) -> dict:
-    info = {"mode": "quick" if run.quick else "full", "status": status, "settings": run.settings,
-            "estimated_run_time_s": estimate_s, "calibration_s": run.calibration_s, "timings_s": run.timings,
-            "sweeps": run.frames.get("sweeps", {}),
-            "n_jobs": run.n_jobs,
-            "sklearn_ka": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            "cpu_count": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-            "numpy": np.__version__, "pandas": pd.__version__}
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    info["load_average"] = {"start": run.frames.get("load_start"), "end": _load()}
-    if run.frames.get("first_run"):
-        info["first_run"] = run.frames["first_run"]
-    if status == "finished":
-        info["files"] = [os.path.relpath(p, run.out) for p in run.written] + ["report.md", "report.html",
-                                                                               _SETTINGS_FILE]
-    (run.out / _SETTINGS_FILE).write_text(json.dumps(_plain(info), indent=2), encoding="utf-8")
-    return info
-
-
-# ----------------------------------------------------------------------------------- run
 def phase_report(out_dir: str | os.PathLike | None = None, quick: bool = True, *, n_jobs: int | None = None,
                  seeds: int | Iterable[int] | None = None, device: str | None = None,
                  settings: Mapping[str, Any] | None = None, overwrite: bool = False,
@@ -454,7 +388,7 @@ def phase_report(out_dir: str | os.PathLike | None = None, quick: bool = True, *
     mode = "quick" if quick else "full"
     out, resumed = _prepare_out_dir(_OUT[mode] if out_dir is None else out_dir, mode, s, overwrite)
     run = ReportRun(s, quick, out, n_jobs, verbose)
-    run.frames["load_start"] = _load()
+    run.frames["load_start"] = load_average()
     if resumed is not None and (resumed.get("sweeps") or {}):
         run.frames["first_run"] = resumed
     from ._estimate import calibrate
@@ -468,7 +402,7 @@ def phase_report(out_dir: str | os.PathLike | None = None, quick: bool = True, *
                f"this machine's calibration, {run.calibration_s:.2f} s)" if estimate is not None else
                "no run-time estimate (the scale differs from the preset's)")
             + (f"; resuming from {out / 'store'}" if resumed is not None else ""))
-    _write_settings(run, "running", estimate)
+    write_run_info(run, "running", estimate)
     results = {}
     for family in s["families"]:
         results[family] = _run_family(run, family)
@@ -478,7 +412,7 @@ def phase_report(out_dir: str | os.PathLike | None = None, quick: bool = True, *
     for family, res in results.items():
         family_figures(run, family, res)
     run.timings["total_s"] = run_time = time.perf_counter() - run.t0
-    info = _write_settings(run, "finished", estimate)
+    info = write_run_info(run, "finished", estimate)
     statements = _write_report(run, results, info)
     run.log(f"report written to {out / 'report.md'} ({run_time:.0f} s)")
     return {"out_dir": out, "files": run.written, "cells": run.frames["cells"], "tests": run.frames["tests"],
