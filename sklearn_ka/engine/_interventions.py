@@ -2,8 +2,8 @@
 
 Each epoch, every model of the stack gets its activation blend factor and its loss-term weight
 from its schedules (:class:`~sklearn_ka.engine.ScheduleState`); after the epoch, level-triggered
-schedules check the training score. The factor of the epoch whose weights early stopping keeps is
-remembered: the fitted model predicts with that blend. Models without interventions take the
+schedules check the training score (``schedule.update``). The factor of the epoch whose weights
+early stopping keeps is the blend the fitted model predicts with. Models without interventions take the
 plain code path, bit for bit.
 """
 
@@ -54,14 +54,9 @@ class Interventions:
         self.schedule = ScheduleState(schedules)
         self.restart = np.array([s is not None and s.restart_stopping for s in schedules], dtype=bool)
         self.penalty = PenaltyRunner(terms)
-        self.best_blend = np.zeros(n_models)
         self._t = np.zeros(0)
         #: the slots whose blend changed this epoch and whose early stopping restarts
         self.changed = np.zeros(0, dtype=bool)
-
-    @property
-    def any(self) -> bool:
-        return self.schedule.any or self.penalty.active
 
     def activation(self, models: np.ndarray, epochs: np.ndarray, owner: torch.Tensor, dtype) -> Activation | UnitBlend:
         """The hidden activation of the epoch about to run (``epochs``, 1-based, per slot)."""
@@ -87,29 +82,21 @@ class Interventions:
         return of
 
     def _derivative_at(self, t: np.ndarray):
-        base, other = self.base, self.other
-        if other is None or not t.any():
-            return base.torch_deriv
+        if self.other is None or not t.any():
+            return self.base.torch_deriv
 
-        def deriv(z):
-            tt = torch.as_tensor(t, dtype=z.dtype, device=z.device)[:, None, None]
-            d = base.torch_deriv(z)
-            return d + tt * (other.torch_deriv(z) - d)
+        def deriv(z):  # z (G, N, m): one factor per model
+            factors = torch.as_tensor(t, dtype=z.dtype, device=z.device)[:, None, None]
+            return UnitBlend(self.base, self.other, factors).torch_deriv(z)
         return deriv
-
-    def after_epoch(self, models: np.ndarray, epochs: np.ndarray, train_score: np.ndarray,
-                    improved: np.ndarray) -> None:
-        """Trigger level schedules and remember the blend of the weights early stopping keeps."""
-        if self._t.size:
-            self.best_blend[models[improved]] = self._t[improved]
-        self.schedule.update(models, epochs, train_score)
 
     def annotate(self, result: TrainingResult, model: int) -> None:
         """Add the model's intervention record to its result."""
         n = result.n_epochs
         act_start = self.schedule.start_epoch(model)
         pen_start = self.penalty.schedule.start_epoch(model) if self.penalty.beta[model] != 0 else None
-        result.activation_blend = float(self.best_blend[model]) if result.best_epoch > 0 else 0.0
+        factors = self.schedule.factors[model]  # recorded every epoch when the run has activation schedules
+        result.activation_blend = float(factors[result.best_epoch - 1]) if factors and result.best_epoch > 0 else 0.0
         result.interventions = {
             "activation_start_epoch": act_start if act_start is not None and act_start < n else None,
             "penalty_start_epoch": pen_start if pen_start is not None and pen_start < n else None,

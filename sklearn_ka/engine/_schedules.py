@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._activations import ACTIVATIONS
+
 __all__ = ["Schedule", "ActivationSchedule", "ScheduleState"]
 
 
@@ -117,8 +119,6 @@ class ActivationSchedule(Schedule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        from ._activations import ACTIVATIONS
-
         if not isinstance(self.restart_stopping, (bool, np.bool_)):
             raise ValueError(f"ActivationSchedule: restart_stopping must be True or False, got "
                              f"{self.restart_stopping!r}.")

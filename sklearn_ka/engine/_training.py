@@ -102,8 +102,8 @@ def train_ragged(queue: ModelQueue, n_models: int, train: DataSets, val: DataSet
         (train_loss, train_score), (mon_loss, mon_score) = scores[0], scores[-1]
         train_loss, mon_loss = _overflowed(stack, train_loss, mon_loss)
         epochs = stopping.record(stack, train_loss, mon_loss, train_score, mon_score)
-        if plan.any:
-            plan.after_epoch(models, epochs, train_score, stopping.best_epoch[models] == epochs)
+        if plan.schedule.any:
+            plan.schedule.update(models, epochs, train_score)
         info = EpochInfo(models, epochs, train_loss, mon_loss, train_score, mon_score,
                          stopping.best_loss[models].copy(), LOSSES[settings.loss])
         keep = stopping.stop(stack, train_loss, requested_stops(settings.callback, info))
@@ -155,7 +155,8 @@ def _epoch(stack, settings, train, shuffler, batch_size, plan, epochs):
     """
     layout = stack.layout
     models = stack.models
-    activation = plan.activation(models, epochs, layout.owner, settings.dtype) if plan.any else settings.activation
+    activation = plan.activation(models, epochs, layout.owner, settings.dtype) if plan.schedule.any \
+        else settings.activation
     weight = plan.penalty.start_epoch(models, epochs) if plan.penalty.active else None
     penalise = weight is not None and bool(weight.any())
     rows = train.rows(stack.data_index, shuffler.permutations(models))

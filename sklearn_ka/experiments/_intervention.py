@@ -20,7 +20,6 @@ References
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -46,7 +45,7 @@ from .._utils import (
 )
 from ..engine import ActivationSchedule
 from ..interventions import KA_TERMS, KAPenalty
-from ..sweeps import check_analysis_memory, sweep
+from ..sweeps import check_analysis_memory, describe_value, sweep
 from ._common import PROTOCOL_CONSTRAINTS, device_of, make_analyzer, protocol_grid
 from ._intervention_statistics import STATISTICS_CONSTRAINTS, intervention_statistics, level_label
 
@@ -231,24 +230,6 @@ def _check_penalties(conditions: dict, arms: dict, n_features: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------- store
-def _describe(value: Any) -> Any:
-    """A JSON description of an arm parameter (schedules and penalties by class and fields)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"class": type(value).__name__, **{f.name: _describe(getattr(value, f.name))
-                                                  for f in dataclasses.fields(value)}}
-    if isinstance(value, Mapping):
-        return {str(k): _describe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_describe(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if hasattr(value, "get_params"):
-        return {"class": type(value).__name__, **{k: _describe(v) for k, v in value.get_params(deep=False).items()}}
-    return repr(value)
-
-
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=repr))
 
@@ -467,8 +448,8 @@ def intervention(
     an = None if an is False else an
     check_analysis_memory(an, {s["hidden_units"] for s in conditions.values()}, PAPER_PROTOCOL.n_features,
                           owner=_OWNER)
-    definition = _plain({"conditions": conditions, "arms": {a: _describe(v) for a, v in arms.items()},
-                         "seeds": seeds, "levels": levels, "analyzer": _describe(an) if an is not None else False,
+    definition = _plain({"conditions": conditions, "arms": {a: describe_value(v) for a, v in arms.items()},
+                         "seeds": seeds, "levels": levels, "analyzer": describe_value(an) if an is not None else False,
                          **{k: p[k] for k in ("n_samples", "batch_size", "max_epochs", "patience", "monitor",
                                               "device")}})
     root = _check_store(store, definition)

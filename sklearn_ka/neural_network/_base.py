@@ -154,6 +154,12 @@ def _draw_initial_parameters(n, m, n_outputs, seed, dtype):
     return tuple(p.astype(np_dtype).astype(np.float64) for p in (A, np.zeros(m), B, np.zeros(B.shape[1:])))
 
 
+def _hidden_activation(activation, schedule, blend) -> Activation:
+    """The hidden activation of weights trained with ``blend`` of an ``activation_schedule`` (or none)."""
+    base = get_activation(activation)
+    return base if schedule is None else blend_activation(base, get_activation(schedule.activation), blend)
+
+
 def _blend_at(history, epoch):
     """The activation-schedule factor of ``epoch`` (1-based) in ``history`` (None without a schedule)."""
     blend = history.get("activation_blend")
@@ -506,11 +512,9 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _finish_interventions(self, plan, result):
         """``activation_blend_``, ``hidden_activation_`` and ``intervention_epochs_`` from the engine's record."""
-        schedule = plan.engine_kwargs["activation_schedule"]
-        base = get_activation(plan.engine_kwargs["activation"])
         self.activation_blend_ = float(result.activation_blend)
-        self.hidden_activation_ = base if schedule is None else blend_activation(
-            base, get_activation(schedule.activation), self.activation_blend_)
+        self.hidden_activation_ = _hidden_activation(plan.engine_kwargs["activation"],
+                                                     plan.engine_kwargs["activation_schedule"], self.activation_blend_)
         self.intervention_epochs_ = {"activation": result.interventions.get("activation_start_epoch"),
                                      "ka_penalty": result.interventions.get("penalty_start_epoch")}
 
@@ -631,8 +635,7 @@ class BaseShallowMLP(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         schedule = self.activation_schedule
         if schedule is not None and snap.get("activation_blend") is not None:
             model.activation_blend_ = snap["activation_blend"]
-            model.hidden_activation_ = blend_activation(get_activation(self.activation),
-                                                        get_activation(schedule.activation), model.activation_blend_)
+            model.hidden_activation_ = _hidden_activation(self.activation, schedule, model.activation_blend_)
         return model
 
     def __sklearn_tags__(self):

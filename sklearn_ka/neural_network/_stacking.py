@@ -103,7 +103,8 @@ def train_plans(plans: list[FitPlan], n_threads="auto", n_jobs=1, max_units="aut
     kw = dict(plans[0].engine_kwargs, verbose=max(p.engine_kwargs["verbose"] for p in plans),
               batch_size=plans[0].batch_size)
     kw.update(overrides)
-    kw.pop("activation_schedule", None), kw.pop("ka_penalty", None)
+    for per_model in ("activation_schedule", "ka_penalty"):  # passed below as one entry per plan
+        kw.pop(per_model, None)
     return train_models([p.params0 for p in plans], X, y, X_val, y_val, data_index=index, sample_weight=weights,
                         shuffle_seeds=[p.shuffle_seed for p in plans], n_threads=n_threads, n_jobs=n_jobs,
                         max_units=max_units, callback=callback,

@@ -15,7 +15,6 @@ References
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import time
@@ -40,7 +39,7 @@ from .._utils import (
     check_sequence,
 )
 from ._context import ReportRun
-from ._out_dir import SETTINGS_FILE, prepare_preset_dir
+from ._out_dir import SETTINGS_FILE, plain, prepare_preset_dir
 from ._run_info import load_average, write_run_info
 
 __all__ = ["INTERVENTION_QUICK_SETTINGS", "INTERVENTION_FULL_SETTINGS", "MEASURED_COSTS", "at_preset_scale",
@@ -117,9 +116,6 @@ _FILES = ("report.md", "report.html", "models.csv", "statistics.csv", SETTINGS_F
 #: The settings that fix the cost of one model: the estimate holds only when they equal the presets'.
 _SCALE = ("n_samples", "batch_size", "max_epochs", "patience", "monitor", "device", "ka_term", "beta")
 
-
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
 
 
 def _orders_key(orders: Iterable[int]) -> str:
@@ -198,9 +194,9 @@ def measured_costs(models: pd.DataFrame, settings: Mapping[str, Any], *,
     ``seconds_per_epoch`` over the control's; the analysis cost of a width is the mean
     ``analysis_time`` of its models.
     """
-    out = copy.deepcopy(_plain(MEASURED_COSTS))
-    plain = models[~models["arm"].isin(["ka_plus", "ka_minus"])]
-    for cond, g in plain.groupby("condition", sort=False):
+    out = copy.deepcopy(plain(MEASURED_COSTS))
+    unpenalised = models[~models["arm"].isin(["ka_plus", "ka_minus"])]
+    for cond, g in unpenalised.groupby("condition", sort=False):
         out["task_s"][cond] = {a: round(float(t["fit_time"].max()), 2) for a, t in g.groupby("arm", sort=False)}
     per_epoch = models.groupby(["condition", "arm", "hidden_units"])["seconds_per_epoch"].median().reset_index()
     ratios = {}
@@ -222,7 +218,7 @@ def measured_costs(models: pd.DataFrame, settings: Mapping[str, Any], *,
 
 def at_preset_scale(settings: Mapping[str, Any]) -> bool:
     """Whether a run's per-model scale is the presets' (so that :data:`MEASURED_COSTS` apply)."""
-    return (all(_plain(settings[k]) == _plain(INTERVENTION_QUICK_SETTINGS[k]) for k in _SCALE)
+    return (all(plain(settings[k]) == plain(INTERVENTION_QUICK_SETTINGS[k]) for k in _SCALE)
             and set(settings["arms"]) <= set(_ARMS) and set(settings["conditions"]) <= set(_ALL_CONDITIONS))
 
 
@@ -285,7 +281,7 @@ def _check(s: dict) -> dict:
 def _differences(previous: dict, mode: str, settings: dict) -> list[str]:
     """What differs between a previous run (its ``settings.json``) and this one; empty when the same."""
     diff = [] if previous.get("mode") == mode else [f"mode ({previous.get('mode')!r} there, {mode!r} now)"]
-    old, new = previous.get("settings"), _plain(settings)
+    old, new = previous.get("settings"), plain(settings)
     if not isinstance(old, dict):
         return diff + ["settings"]
     return diff + [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]

@@ -36,7 +36,7 @@ REPORT_FILES = ("report.md", "report.html", "static.csv", "tables.csv", "signifi
 ADDED_SETTINGS: dict[str, Any] = {"monitor": "test", "dependent_readings": {"function": "xor"}, "sensitivity": None}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """``value`` as JSON reads it back (tuples as lists), for comparing with a stored ``settings.json``."""
     return json.loads(json.dumps(value, default=str))
 
@@ -46,10 +46,10 @@ def same_settings(previous: dict, mode: str, settings: dict) -> list[str]:
     diff = []
     if previous.get("mode") != mode:
         diff.append(f"mode ({previous.get('mode')!r} there, {mode!r} now)")
-    old, new = previous.get("settings") or {}, _plain(settings)
+    old, new = previous.get("settings") or {}, plain(settings)
     if not isinstance(old, dict):
         return diff + ["settings"]
-    old = {**{k: v for k, v in _plain(ADDED_SETTINGS).items() if k not in old}, **old}
+    old = {**{k: v for k, v in plain(ADDED_SETTINGS).items() if k not in old}, **old}
     diff += [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     return diff
 

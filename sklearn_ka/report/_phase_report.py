@@ -16,7 +16,6 @@ References
 from __future__ import annotations
 
 import copy
-import json
 import os
 import time
 import warnings
@@ -40,7 +39,7 @@ from .._utils import (
     check_sequence,
 )
 from ._context import ReportRun
-from ._out_dir import prepare_preset_dir
+from ._out_dir import SETTINGS_FILE, plain, prepare_preset_dir
 from ._phase_findings import findings, ranges_for
 from ._run_info import load_average, write_run_info
 
@@ -114,11 +113,7 @@ MEASURED_COSTS: dict[str, Any] = {
 _OUT = {"quick": "phase-report", "full": "phase-full"}
 
 
-def _plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-_SETTINGS_FILE = "settings.json"
-_FILES = ("report.md", "report.html", "cells.csv", "tests.csv", "models.csv", "ranges.csv", _SETTINGS_FILE)
+_FILES = ("report.md", "report.html", "cells.csv", "tests.csv", "models.csv", "ranges.csv", SETTINGS_FILE)
 
 
 def _lookup(table: Mapping[int, float], key: int) -> float:
@@ -212,7 +207,7 @@ _SCALE = ("n_samples", "max_epochs", "patience", "monitor", "analyzer", "device"
 
 def at_preset_scale(settings: Mapping[str, Any]) -> bool:
     """Whether a run's per-model scale is one preset's (so that :data:`MEASURED_COSTS` apply)."""
-    return any(all(_plain(settings[k]) == _plain(preset[k]) for k in _SCALE)
+    return any(all(plain(settings[k]) == plain(preset[k]) for k in _SCALE)
                for preset in (PHASE_QUICK_SETTINGS, PHASE_FULL_SETTINGS))
 
 
@@ -310,7 +305,7 @@ def _prepare_out_dir(out_dir: Any, mode: str, settings: dict, overwrite: Any) ->
     says of the run that computed the models (``None`` otherwise).
     """
     def differences(previous):
-        now = _plain({"mode": mode, "settings": settings})
+        now = plain({"mode": mode, "settings": settings})
         return [k for k in ("mode", "settings") if previous.get(k) != now[k]]
 
     out, previous = prepare_preset_dir(out_dir, overwrite, owner="phase_report", files=_FILES,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._version import __version__
 from ._context import ReportRun
-from ._out_dir import SETTINGS_FILE
+from ._out_dir import SETTINGS_FILE, plain
 
 __all__ = ["load_average", "write_run_info"]
 
@@ -50,6 +50,6 @@ def write_run_info(run: ReportRun, status: str, estimate_s: float | None, report
     if status == "finished":
         info["files"] = [os.path.relpath(p, run.out) for p in run.written] + ["report.md", "report.html",
                                                                                SETTINGS_FILE]
-    (run.out / SETTINGS_FILE).write_text(json.dumps(json.loads(json.dumps(info, default=str)), indent=2),
+    (run.out / SETTINGS_FILE).write_text(json.dumps(plain(info), indent=2),
                                          encoding="utf-8")
     return info
